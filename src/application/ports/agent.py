@@ -1,0 +1,45 @@
+"""Ports of the agent's use cases."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.contract import Route, SLOSnapshot
+from domain.series import Scrape
+
+
+class ScrapeError(Exception):
+    """The metrics endpoint could not be read; the cycle changes no state."""
+
+
+class DeliveryError(Exception):
+    """The master did not take a snapshot. ``retryable`` is False for 4xx answers
+    (other than 408/429), which re-sending cannot fix."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class MetricsSource(Protocol):
+    """The OpenTelemetry Collector's Prometheus endpoint (or any exposition)."""
+
+    def scrape(self) -> Scrape:
+        """Read and parse one exposition; raise ScrapeError when it cannot be had."""
+        ...
+
+    def healthy(self) -> bool:
+        """Whether the collector's health endpoint answers (True when none is configured)."""
+        ...
+
+
+class RouteSource(Protocol):
+    def routes(self) -> list[Route]:
+        """Current ingress routes; may raise, the collect use case carries on without them."""
+        ...
+
+
+class MasterClient(Protocol):
+    def send(self, snapshot: SLOSnapshot) -> None:
+        """Deliver one snapshot (with retries); raise DeliveryError when it was not taken."""
+        ...

@@ -1,0 +1,29 @@
+"""Ports for targets and status history, shared by the status checker and the query service."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.targets import StatusChange, TargetRecord
+
+
+class TargetRepository(Protocol):
+    def list(self, cluster_id: str | None = None, target_type: str | None = None) -> list[TargetRecord]: ...
+
+    def get(self, cluster_id: str, target_type: str, key: str, window: str) -> TargetRecord | None: ...
+
+    def upsert(self, target: TargetRecord) -> TargetRecord: ...
+
+
+class StatusHistoryRepository(Protocol):
+    def changes(
+        self,
+        cluster_id: str | None = None,
+        target_type: str | None = None,
+        key: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        limit: int = 100,
+    ) -> list[StatusChange]:
+        """Newest first."""
+        ...

@@ -1,0 +1,40 @@
+"""Parsed series: what the exposition parser hands to the collect use case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One counter: the identity of SPEC §2.3.
+
+    ``key`` is the canonical identity (family name without prefix plus the
+    complete, sorted label set) and is what per-series deltas are keyed by.
+    ``family`` is the sample's name without prefix (``response_latency_ms_bucket``,
+    ``traefik_service_requests_total``, …). The parser caches these objects:
+    the same raw series text maps to the same ``Series`` from one scrape to the next.
+    """
+
+    key: str
+    family: str
+    labels: Mapping[str, str]
+
+
+@dataclass(slots=True)
+class ScrapeStats:
+    bytes_read: int = 0
+    lines: int = 0
+    samples: int = 0
+    unrelated_lines: int = 0
+    malformed_lines: int = 0
+
+
+@dataclass(slots=True)
+class Scrape:
+    """A successful scrape: relevant samples with their values, and what was skipped."""
+
+    timestamp: float
+    samples: list[tuple[Series, float]] = field(default_factory=list)
+    stats: ScrapeStats = field(default_factory=ScrapeStats)
