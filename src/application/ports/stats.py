@@ -1,0 +1,31 @@
+"""Stitched traffic totals over a time range (SPEC §6 query strategy).
+
+Complete hours come from hourly rows whose rollup is fresh, everything else
+from raw rows, so the answer is exact whether or not the aggregator has run.
+Ranges are half-open ``(start, end]`` in unix seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
+
+WorkloadKey = tuple[str, str]  # (namespace, name)
+EdgeKey = tuple[str, str, str, str]  # (src_ns, src_name, dst_ns, dst_name)
+
+
+class StatsReader(Protocol):
+    def clusters(self) -> list[str]: ...
+
+    def covered_seconds(self, cluster_id: str, start: int, end: int) -> float:
+        """Sum of the snapshot windows of this cluster in the range: the rps denominator."""
+        ...
+
+    def workload_totals(self, cluster_id: str, start: int, end: int) -> dict[WorkloadKey, WorkloadTotals]: ...
+
+    def edge_totals(self, cluster_id: str, start: int, end: int) -> dict[EdgeKey, EdgeTotals]: ...
+
+    def ingress_totals(self, cluster_id: str, start: int, end: int) -> dict[str, IngressTotals]:
+        """Keyed by backend ``service_key``."""
+        ...

@@ -1,0 +1,132 @@
+"""Summable traffic totals: what raw rows, hourly rows and stitched reads add up to.
+
+Every read path (aggregator, query service, status checker) sums rows into
+these and derives rates and quantiles from them with ``domain.slo`` and
+``domain.histogram``, so the maths lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain import histogram, slo
+
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OTHER")
+
+
+def method_bucket(method: str) -> str:
+    upper = method.upper()
+    return upper if upper in METHODS else "OTHER"
+
+
+@dataclass(slots=True)
+class LatencyTotals:
+    latency_sum: float = 0.0
+    latency_count: int = 0
+    buckets: dict[str, float] = field(default_factory=dict)
+
+    def add_latency(self, latency_sum: float, latency_count: int, buckets: dict[str, float]) -> None:
+        self.latency_sum += latency_sum
+        self.latency_count += latency_count
+        for key, count in buckets.items():
+            self.buckets[key] = self.buckets.get(key, 0) + count
+
+    @property
+    def avg_latency(self) -> float | None:
+        return slo.average(self.latency_sum, self.latency_count)
+
+    def quantile(self, q: float) -> float | None:
+        return histogram.quantile(q, self.buckets)
+
+    @property
+    def p50(self) -> float | None:
+        return self.quantile(0.5)
+
+    @property
+    def p95(self) -> float | None:
+        return self.quantile(0.95)
+
+    @property
+    def p99(self) -> float | None:
+        return self.quantile(0.99)
+
+
+@dataclass(slots=True)
+class WorkloadTotals(LatencyTotals):
+    requests: int = 0
+    errors: int = 0
+    status_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_CLASSES, 0))
+    tls_requests: int = 0
+    total_requests: int = 0
+
+    def add(self, other: WorkloadTotals) -> None:
+        self.add_latency(other.latency_sum, other.latency_count, other.buckets)
+        self.requests += other.requests
+        self.errors += other.errors
+        for key, value in other.status_classes.items():
+            self.status_classes[key] = self.status_classes.get(key, 0) + value
+        self.tls_requests += other.tls_requests
+        self.total_requests += other.total_requests
+
+    @property
+    def availability(self) -> float | None:
+        return slo.availability(self.requests, self.errors)
+
+    @property
+    def error_rate(self) -> float | None:
+        return slo.error_rate(self.requests, self.errors)
+
+    @property
+    def mtls_percent(self) -> float | None:
+        return slo.mtls_percent(self.tls_requests, self.total_requests)
+
+
+@dataclass(slots=True)
+class EdgeTotals:
+    requests: int = 0
+    failures: int = 0
+    latency_sum: float = 0.0
+    latency_count: int = 0
+
+    def add(self, other: EdgeTotals) -> None:
+        self.requests += other.requests
+        self.failures += other.failures
+        self.latency_sum += other.latency_sum
+        self.latency_count += other.latency_count
+
+    @property
+    def error_rate(self) -> float | None:
+        return slo.error_rate(self.requests, self.failures)
+
+    @property
+    def avg_latency(self) -> float | None:
+        return slo.average(self.latency_sum, self.latency_count)
+
+
+@dataclass(slots=True)
+class IngressTotals(LatencyTotals):
+    requests: int = 0
+    errors: int = 0
+    status_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_CLASSES, 0))
+    # method → [requests, errors]
+    methods: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, other: IngressTotals) -> None:
+        self.add_latency(other.latency_sum, other.latency_count, other.buckets)
+        self.requests += other.requests
+        self.errors += other.errors
+        for key, value in other.status_classes.items():
+            self.status_classes[key] = self.status_classes.get(key, 0) + value
+        for method, (requests, errors) in other.methods.items():
+            mine = self.methods.setdefault(method, [0, 0])
+            mine[0] += requests
+            mine[1] += errors
+
+    @property
+    def availability(self) -> float | None:
+        return slo.availability(self.requests, self.errors)
+
+    @property
+    def error_rate(self) -> float | None:
+        return slo.error_rate(self.requests, self.errors)
