@@ -1,0 +1,263 @@
+"""JSON response and request models of the query API (SPEC §6).
+
+These names are the public API the dashboard and scripts rely on: change them
+only additively. Times are unix seconds (UTC); latencies are milliseconds;
+rates are per second over the seconds the snapshots actually covered;
+percentages are 0–100. Any value that cannot be computed (no traffic, no
+observations) is ``null``, never NaN.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RangeInfo(_Out):
+    cluster_id: str
+    start: int = Field(description="Range start (exclusive), unix seconds")
+    end: int = Field(description="Range end (inclusive), unix seconds")
+    covered_seconds: float = Field(description="Seconds the cluster's snapshots covered: the rps denominator")
+
+
+class LatencyBucket(_Out):
+    """One bar of a latency histogram: observations in ``(previous le, le]``."""
+
+    le: str = Field(description="Upper bound in ms as text, or '+Inf'")
+    count: float
+
+
+class StatusCodeCount(_Out):
+    code: str = Field(description="Status class: 2xx, 3xx, 4xx or 5xx")
+    count: int
+    percent: float | None = None
+
+
+class MethodCount(_Out):
+    method: str = Field(description="GET, POST, PUT, DELETE, PATCH or OTHER")
+    requests: int
+    errors: int
+    error_rate: float | None = None
+
+
+class TargetInfo(_Out):
+    availability: float = Field(description="Availability target, percent")
+    p95_ms: float = Field(description="p95 latency target, ms")
+    window: str | None = Field(default=None, description="1d, 7d or 30d; null for the defaults")
+    source: str = Field(description="'target' when set for this key, 'default' otherwise")
+
+
+# ---- service mesh -------------------------------------------------------------
+
+
+class MeshNode(_Out):
+    id: str = Field(description="namespace/name")
+    name: str
+    namespace: str
+    rps: float
+    avg_latency: float | None
+    p50_latency: float | None
+    p95_latency: float | None
+    p99_latency: float | None
+    error_rate: float | None
+    availability: float | None
+    mtls_percent: float | None
+    total_requests: int
+    errors: int = 0
+    status: str = Field(description="healthy, warning, critical or unknown")
+
+
+class MeshEdge(_Out):
+    source: str = Field(description="Caller node id, namespace/name")
+    target: str = Field(description="Callee node id, namespace/name")
+    rps: float
+    avg_latency: float | None
+    error_rate: float | None
+    total_requests: int
+    failures: int = 0
+
+
+class TopologyResponse(RangeInfo):
+    nodes: list[MeshNode]
+    edges: list[MeshEdge]
+
+
+class ServiceHistoryPoint(_Out):
+    timestamp: int = Field(description="End of the interval the point covers")
+    rps: float
+    p95: float | None
+    error_rate: float | None
+    availability: float | None
+    mtls_percent: float | None
+    total_requests: int = 0
+    avg_latency: float | None = None
+
+
+class ServiceDetailResponse(RangeInfo):
+    node: MeshNode
+    targets: TargetInfo
+    error_budget: float | None
+    step_seconds: int = Field(description="Length of each history interval")
+    history: list[ServiceHistoryPoint]
+    upstreams: list[MeshEdge] = Field(description="Callers of this workload (edges whose target it is)")
+    downstreams: list[MeshEdge] = Field(description="Workloads this one calls (edges whose source it is)")
+    status_codes: list[StatusCodeCount]
+    latency_buckets: list[LatencyBucket]
+
+
+# ---- ingress domains -----------------------------------------------------------
+
+
+class IngressMetricsOut(_Out):
+    rps: float
+    total_requests: int
+    errors: int
+    availability: float | None
+    error_rate: float | None
+    avg_latency: float | None
+    p50_latency: float | None
+    p95_latency: float | None
+    p99_latency: float | None
+
+
+class DomainService(_Out):
+    service_key: str = Field(description="Ingress backend key ns-svc-port")
+    service_name: str
+    port: int
+    namespace: str
+    paths: list[str]
+    current: IngressMetricsOut
+    previous: IngressMetricsOut = Field(description="The same-length period right before the range")
+    targets: TargetInfo
+    status: str
+    error_budget: float | None
+    latency_distribution: list[LatencyBucket]
+    methods: list[MethodCount]
+    status_codes: list[StatusCodeCount]
+    backend_service_ids: list[str] = Field(description="Mesh node ids (namespace/name) behind this backend")
+
+
+class DomainSummary(IngressMetricsOut):
+    """The domain's backends together: sums and merged buckets, never averaged percentiles."""
+
+    latency_distribution: list[LatencyBucket]
+    methods: list[MethodCount]
+    status_codes: list[StatusCodeCount]
+
+
+class DomainOut(_Out):
+    domain: str
+    tls: bool
+    services: list[DomainService]
+    summary: DomainSummary
+    previous_summary: IngressMetricsOut
+    targets: TargetInfo
+    status: str
+    error_budget: float | None
+
+
+class StatusCounts(_Out):
+    healthy: int = 0
+    warning: int = 0
+    critical: int = 0
+    unknown: int = 0
+
+
+class DomainsGlobalSummary(_Out):
+    total_domains: int
+    status_counts: StatusCounts
+    total_requests: int
+    errors: int
+    rps: float
+    availability: float | None
+    error_rate: float | None
+
+
+class DomainsResponse(RangeInfo):
+    domains: list[DomainOut]
+    summary: DomainsGlobalSummary
+
+
+class DomainDetailResponse(RangeInfo):
+    domain: DomainOut
+
+
+class DomainHistoryPoint(_Out):
+    timestamp: int = Field(description="End of the interval the point covers")
+    rps: float
+    total_requests: int
+    errors: int
+    availability: float | None
+    error_rate: float | None
+    avg_latency: float | None
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+class DomainHistoryResponse(RangeInfo):
+    domain: str
+    step_seconds: int
+    points: list[DomainHistoryPoint]
+
+
+# ---- targets, status history, clusters ------------------------------------------
+
+
+class TargetOut(_Out):
+    cluster_id: str
+    target_type: str
+    key: str
+    window: str
+    availability_target: float
+    p95_target_ms: float
+    updated_at: int
+
+
+class TargetsResponse(_Out):
+    targets: list[TargetOut]
+
+
+class TargetIn(BaseModel):
+    """Body of ``PUT /api/v2/slo/targets``; ``cluster_id`` may be omitted when one cluster exists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cluster_id: str | None = None
+    target_type: str = Field(description="service (key ns/name) or ingress (key: domain or ns-svc-port)")
+    key: str
+    window: str = Field(default="1d", description="1d, 7d or 30d")
+    availability_target: float = Field(description="Percent, 0 < value < 100")
+    p95_target_ms: float = Field(description="Milliseconds, > 0")
+
+
+class StatusChangeOut(_Out):
+    id: int | None
+    cluster_id: str
+    target_type: str
+    key: str
+    old_status: str
+    new_status: str
+    availability: float | None
+    p95: float | None
+    error_budget: float | None
+    changed_at: int
+
+
+class StatusHistoryResponse(_Out):
+    changes: list[StatusChangeOut]
+
+
+class ClusterOut(_Out):
+    cluster_id: str
+    first_seen: int
+    last_snapshot: int = Field(description="Timestamp of the newest snapshot received")
+    last_received: int
+    agent_version: str
+
+
+class ClustersResponse(_Out):
+    clusters: list[ClusterOut]
