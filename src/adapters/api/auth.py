@@ -1,0 +1,70 @@
+"""Bearer-token checks for the master's HTTP API (SPEC §6).
+
+Ingest always requires the ingest token when one is configured; reads require
+the read token only when one is configured. Tokens are compared in constant
+time so that response timing does not reveal how much of a guess was right.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import Depends, Header, HTTPException, status
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokens:
+    ingest_token: str | None = None
+    read_token: str | None = None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_matches(expected: str, presented: str | None) -> bool:
+    if presented is None:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), presented.encode("utf-8"))
+
+
+def _unauthorised(realm: str, presented: str | None) -> HTTPException:
+    detail = f"missing bearer token for {realm}" if presented is None else f"wrong bearer token for {realm}"
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": f'Bearer realm="{realm}"'},
+    )
+
+
+def check_token(expected: str | None, authorization: str | None, realm: str) -> None:
+    """Raise 401 when a token is configured and the request does not carry it."""
+    if not expected:
+        return
+    presented = bearer_token(authorization)
+    if not token_matches(expected, presented):
+        raise _unauthorised(realm, presented)
+
+
+@inject
+def require_ingest_token(
+    authorization: str | None = Header(default=None),
+    tokens: ApiTokens = Depends(Provide["api_tokens"]),
+) -> None:
+    check_token(tokens.ingest_token, authorization, "meshslo-ingest")
+
+
+@inject
+def require_read_token(
+    authorization: str | None = Header(default=None),
+    tokens: ApiTokens = Depends(Provide["api_tokens"]),
+) -> None:
+    check_token(tokens.read_token, authorization, "meshslo-read")

@@ -1,0 +1,34 @@
+"""Liveness, readiness and self-metrics (SPEC §6)."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from adapters.observability.master_metrics import MasterMetrics
+from application.master.readiness import ReadinessCheck
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: the database is reachable")
+@inject
+async def readyz(readiness: ReadinessCheck = Depends(Provide["readiness"])) -> JSONResponse:
+    problem = await run_in_threadpool(readiness.problem)
+    if problem is not None:
+        return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="The master's own Prometheus metrics")
+@inject
+def metrics(registry_owner: MasterMetrics = Depends(Provide["metrics"])) -> Response:
+    return Response(generate_latest(registry_owner.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,99 @@
+"""``POST /agent/snapshot``: the agents' way in (SPEC §3).
+
+Bad input never reaches storage and never produces a 500: oversize bodies are
+refused while they are read (413, also for chunked bodies), invalid JSON or
+values with 422 naming the field, unknown clusters with 403.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from adapters.api.auth import ApiTokens, check_token
+from adapters.api.errors import describe_validation_error
+from adapters.observability.master_metrics import MasterMetrics
+from application.master.ingest import ClusterNotAllowed, IngestUseCase
+from domain.contract import SLOSnapshot
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["ingest"])
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refusing (before buffering it) anything over ``max_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/agent/snapshot",
+    summary="Store one agent snapshot",
+    responses={
+        401: {"description": "missing or wrong ingest token"},
+        403: {"description": "cluster not in the allow-list"},
+        413: {"description": "body larger than --max-body"},
+        422: {"description": "invalid snapshot; the message names the field"},
+    },
+)
+@inject
+async def post_snapshot(
+    request: Request,
+    use_case: IngestUseCase = Depends(Provide["ingest_use_case"]),
+    tokens: ApiTokens = Depends(Provide["api_tokens"]),
+    max_body: int = Depends(Provide["max_body"]),
+    metrics: MasterMetrics = Depends(Provide["metrics"]),
+) -> dict[str, str]:
+    started = time.perf_counter()
+    try:
+        check_token(tokens.ingest_token, request.headers.get("authorization"), "meshslo-ingest")
+    except HTTPException:
+        metrics.rejected("unauthorised")
+        raise
+    try:
+        body = await read_limited_body(request, max_body)
+    except BodyTooLarge:
+        metrics.rejected("too_large")
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"snapshot body is larger than the limit of {max_body} bytes"
+        ) from None
+    try:
+        snapshot = SLOSnapshot.model_validate_json(body)
+    except ValidationError as error:
+        metrics.rejected("invalid")
+        message = describe_validation_error(error)
+        log.info("rejected snapshot: %s", message)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message) from None
+    try:
+        result = await run_in_threadpool(use_case.ingest, snapshot)
+    except ClusterNotAllowed as error:
+        metrics.rejected("cluster_not_allowed")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
+    except Exception:
+        metrics.ingest_snapshots.labels(result="failed").inc()
+        log.exception("storing snapshot of %s at %s failed", snapshot.cluster_id, snapshot.slo_data.timestamp)
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot could not be stored, retry"
+        ) from None
+    metrics.ingest_snapshots.labels(result=result.value).inc()
+    metrics.ingest_seconds.observe(time.perf_counter() - started)
+    return {"status": result.value}

@@ -1,0 +1,1 @@
+"""Self-metrics of the meshslo processes (prometheus-client, per-process registries)."""

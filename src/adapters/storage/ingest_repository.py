@@ -1,0 +1,130 @@
+"""Snapshots into the raw tables: one transaction per snapshot, idempotent on (cluster_id, ts).
+
+Rows are written with one executemany per table (SQLAlchemy batches them into
+multi-row INSERTs on both SQLite and PostgreSQL), never through ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, Table, case, select, text
+from sqlalchemy.engine import Connection
+
+from adapters.storage import schema
+from adapters.storage.dialect import greatest, insert
+from application.ports.ingest import Row, SnapshotRows
+from domain.contract import Route
+from domain.timewindow import hour_of
+
+
+class SqlIngestRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def store(self, rows: SnapshotRows) -> bool:
+        with self._engine.begin() as connection:
+            if not self._log_snapshot(connection, rows):
+                return False
+            self._upsert_cluster(connection, rows)
+            keys = {"cluster_id": rows.cluster_id, "ts": rows.ts, "window_seconds": rows.window_seconds}
+            self._insert_many(connection, schema.service_raw, rows.services, keys)
+            self._insert_many(connection, schema.edge_raw, rows.edges, keys)
+            self._insert_many(connection, schema.ingress_raw, rows.ingress, keys)
+            self._upsert_routes(connection, rows)
+            self._bump_rollup_version(connection, rows)
+        return True
+
+    def routes(self, cluster_id: str) -> list[Route]:
+        table = schema.route_mapping
+        query = (
+            select(
+                table.c.name, table.c.namespace, table.c.domain, table.c.path_prefix,
+                table.c.service_key, table.c.service_name, table.c.service_port, table.c.tls,
+            )
+            .where(table.c.cluster_id == cluster_id)
+            .order_by(table.c.domain, table.c.path_prefix, table.c.service_key)
+        )
+        with self._engine.connect() as connection:
+            return [Route(**row._asdict()) for row in connection.execute(query)]
+
+    def ping(self) -> None:
+        with self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    # -- steps of one snapshot's transaction --------------------------------
+
+    @staticmethod
+    def _log_snapshot(connection: Connection, rows: SnapshotRows) -> bool:
+        """Claim (cluster_id, ts); a second claim inserts nothing and marks a duplicate."""
+        statement = insert(connection, schema.snapshot_log).values(
+            cluster_id=rows.cluster_id,
+            ts=rows.ts,
+            window_start=rows.window_start,
+            window_seconds=rows.window_seconds,
+            received_at=rows.received_at,
+            agent_version=rows.agent_version,
+        ).on_conflict_do_nothing(index_elements=["cluster_id", "ts"])
+        return connection.execute(statement).rowcount == 1
+
+    @staticmethod
+    def _upsert_cluster(connection: Connection, rows: SnapshotRows) -> None:
+        table = schema.clusters
+        statement = insert(connection, table).values(
+            cluster_id=rows.cluster_id,
+            first_seen=rows.received_at,
+            last_snapshot=rows.ts,
+            last_received=rows.received_at,
+            agent_version=rows.agent_version,
+        )
+        newer = statement.excluded.last_snapshot >= table.c.last_snapshot
+        statement = statement.on_conflict_do_update(
+            index_elements=["cluster_id"],
+            set_={
+                # A late (spooled) snapshot must not move "last snapshot" backwards.
+                "last_snapshot": greatest(table.c.last_snapshot, statement.excluded.last_snapshot),
+                "last_received": greatest(table.c.last_received, statement.excluded.last_received),
+                "first_seen": table.c.first_seen,
+                "agent_version": case((newer, statement.excluded.agent_version), else_=table.c.agent_version),
+            },
+        )
+        connection.execute(statement)
+
+    @staticmethod
+    def _insert_many(connection: Connection, table: Table, items: Sequence[Row], keys: Row) -> None:
+        if not items:
+            return
+        connection.execute(table.insert(), [{**keys, **item} for item in items])
+
+    @staticmethod
+    def _upsert_routes(connection: Connection, rows: SnapshotRows) -> None:
+        if not rows.routes:
+            return
+        table = schema.route_mapping
+        statement = insert(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["cluster_id", "domain", "path_prefix", "service_key"],
+            set_={
+                "name": statement.excluded.name,
+                "namespace": statement.excluded.namespace,
+                "service_name": statement.excluded.service_name,
+                "service_port": statement.excluded.service_port,
+                "tls": statement.excluded.tls,
+                "last_seen": greatest(table.c.last_seen, statement.excluded.last_seen),
+            },
+        )
+        seen = {"cluster_id": rows.cluster_id, "last_seen": rows.ts}
+        connection.execute(statement, [{**seen, **route} for route in rows.routes])
+
+    @staticmethod
+    def _bump_rollup_version(connection: Connection, rows: SnapshotRows) -> None:
+        """Tell the aggregator (and readers) that this hour's rollup is stale."""
+        table = schema.rollup_state
+        statement = insert(connection, table).values(
+            cluster_id=rows.cluster_id, hour=hour_of(rows.ts), version=1, aggregated_version=-1
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["cluster_id", "hour"], set_={"version": table.c.version + 1}
+        )
+        connection.execute(statement)
+

@@ -1,0 +1,1 @@
+"""Use cases of the master: ingest, rollups, retention, status evaluation."""

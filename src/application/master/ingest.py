@@ -1,0 +1,43 @@
+"""Store one agent snapshot (SPEC §3): allow-list, rows, one transaction, idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+
+from application.master.processor import needs_stored_routes, snapshot_rows
+from application.ports.ingest import IngestRepository
+from domain.contract import SLOSnapshot
+
+
+class IngestResult(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+
+
+class ClusterNotAllowed(Exception):
+    """The snapshot's cluster is not in the configured allow-list."""
+
+    def __init__(self, cluster_id: str) -> None:
+        super().__init__(f"cluster_id {cluster_id!r} is not in the allowed clusters of this master")
+        self.cluster_id = cluster_id
+
+
+class IngestUseCase:
+    def __init__(
+        self,
+        repository: IngestRepository,
+        clock: Callable[[], float],
+        allowed_clusters: Iterable[str] = (),
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+        # Empty allow-list: any cluster may report.
+        self._allowed = frozenset(allowed_clusters)
+
+    def ingest(self, snapshot: SLOSnapshot) -> IngestResult:
+        if self._allowed and snapshot.cluster_id not in self._allowed:
+            raise ClusterNotAllowed(snapshot.cluster_id)
+        stored_routes = self._repository.routes(snapshot.cluster_id) if needs_stored_routes(snapshot) else ()
+        rows = snapshot_rows(snapshot, received_at=int(self._clock()), stored_routes=stored_routes)
+        return IngestResult.STORED if self._repository.store(rows) else IngestResult.DUPLICATE

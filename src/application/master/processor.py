@@ -1,0 +1,196 @@
+"""Turn one snapshot into the rows of the raw tables (pure, no I/O).
+
+Items that appear twice in one snapshot (the same workload, edge or backend)
+are summed, not dropped: every increment the agent counted is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from application.ports.ingest import Row, SnapshotRows
+from domain.contract import EdgeMetrics, IngressMetrics, Route, ServiceMetrics, SLOSnapshot
+from domain.slo import is_server_error, status_class
+from domain.totals import METHODS, STATUS_CLASSES, method_bucket
+
+_STATUS_COLUMNS = {cls: f"status_{cls}" for cls in STATUS_CLASSES}
+_METHOD_COLUMNS = {m: (f"{m.lower()}_requests", f"{m.lower()}_errors") for m in METHODS}
+
+
+def _buckets_json(buckets: Mapping[str, int]) -> str:
+    return json.dumps(dict(buckets), separators=(",", ":"))
+
+
+def _add_buckets(into: dict[str, int], buckets: Mapping[str, int]) -> None:
+    for key, count in buckets.items():
+        into[key] = into.get(key, 0) + count
+
+
+def _service_row(item: ServiceMetrics) -> tuple[Row, dict[str, int]]:
+    row: Row = {
+        "namespace": item.namespace,
+        "name": item.name,
+        "requests": 0,
+        "errors": 0,
+        **dict.fromkeys(_STATUS_COLUMNS.values(), 0),
+        "latency_sum": item.latency_sum,
+        "latency_count": item.latency_count,
+        "tls_requests": item.tls_request_delta,
+        "total_requests": item.total_request_delta,
+    }
+    for request in item.requests:
+        row["requests"] += request.delta
+        if request.classification == "failure":
+            row["errors"] += request.delta
+        cls = status_class(request.status_code)
+        if cls is not None:
+            row[_STATUS_COLUMNS[cls]] += request.delta
+    return row, dict(item.latency_buckets)
+
+
+def _merge_counts(into: Row, other: Row, skip: Iterable[str]) -> None:
+    for column, value in other.items():
+        if column not in skip:
+            into[column] += value
+
+
+def service_rows(items: Iterable[ServiceMetrics]) -> list[Row]:
+    merged: dict[tuple[str, str], tuple[Row, dict[str, int]]] = {}
+    for item in items:
+        row, buckets = _service_row(item)
+        key = (item.namespace, item.name)
+        if key in merged:
+            mine, my_buckets = merged[key]
+            _merge_counts(mine, row, ("namespace", "name"))
+            _add_buckets(my_buckets, buckets)
+        else:
+            merged[key] = (row, buckets)
+    out = []
+    for row, buckets in merged.values():
+        row["buckets"] = _buckets_json(buckets)
+        out.append(row)
+    return out
+
+
+def edge_rows(items: Iterable[EdgeMetrics]) -> list[Row]:
+    merged: dict[tuple[str, str, str, str], Row] = {}
+    for item in items:
+        key = (item.src_ns, item.src_name, item.dst_ns, item.dst_name)
+        row: Row = {
+            "src_ns": item.src_ns,
+            "src_name": item.src_name,
+            "dst_ns": item.dst_ns,
+            "dst_name": item.dst_name,
+            "requests": item.request_delta,
+            "failures": item.failure_delta,
+            "latency_sum": item.latency_sum,
+            "latency_count": item.latency_count,
+        }
+        if key in merged:
+            _merge_counts(merged[key], row, ("src_ns", "src_name", "dst_ns", "dst_name"))
+        else:
+            merged[key] = row
+    return list(merged.values())
+
+
+def first_route_by_key(routes: Iterable[Route]) -> dict[str, Route]:
+    """For each backend, its route with the smallest (domain, path): a stable, documented choice."""
+    chosen: dict[str, Route] = {}
+    for route in routes:
+        current = chosen.get(route.service_key)
+        if current is None or (route.domain, route.path_prefix) < (current.domain, current.path_prefix):
+            chosen[route.service_key] = route
+    return chosen
+
+
+def _ingress_row(item: IngressMetrics) -> Row:
+    row: Row = {
+        "service_key": item.service_key,
+        "requests": 0,
+        "errors": 0,
+        **dict.fromkeys(_STATUS_COLUMNS.values(), 0),
+        "latency_sum": item.latency_sum,
+        "latency_count": item.latency_count,
+    }
+    for requests_column, errors_column in _METHOD_COLUMNS.values():
+        row[requests_column] = 0
+        row[errors_column] = 0
+    for request in item.requests:
+        failed = is_server_error(request.code)
+        row["requests"] += request.delta
+        requests_column, errors_column = _METHOD_COLUMNS[method_bucket(request.method)]
+        row[requests_column] += request.delta
+        if failed:
+            row["errors"] += request.delta
+            row[errors_column] += request.delta
+        cls = status_class(request.code)
+        if cls is not None:
+            row[_STATUS_COLUMNS[cls]] += request.delta
+    return row
+
+
+def ingress_rows(
+    items: Iterable[IngressMetrics], snapshot_routes: Iterable[Route], stored_routes: Iterable[Route]
+) -> list[Row]:
+    """Backends with their domain and path: the snapshot's routes first, else the stored mapping."""
+    from_snapshot = first_route_by_key(snapshot_routes)
+    from_store = first_route_by_key(stored_routes)
+    merged: dict[str, tuple[Row, dict[str, int]]] = {}
+    for item in items:
+        row = _ingress_row(item)
+        if item.service_key in merged:
+            mine, buckets = merged[item.service_key]
+            _merge_counts(mine, row, ("service_key",))
+            _add_buckets(buckets, item.latency_buckets)
+        else:
+            merged[item.service_key] = (row, dict(item.latency_buckets))
+    out = []
+    for key, (row, buckets) in merged.items():
+        route = from_snapshot.get(key) or from_store.get(key)
+        row["domain"] = route.domain if route else ""
+        row["path"] = route.path_prefix if route else ""
+        row["buckets"] = _buckets_json(buckets)
+        out.append(row)
+    return out
+
+
+def route_rows(routes: Iterable[Route]) -> list[Row]:
+    """One row per (domain, path, backend); a repeated route keeps its last record."""
+    rows: dict[tuple[str, str, str], Row] = {}
+    for route in routes:
+        rows[(route.domain, route.path_prefix, route.service_key)] = {
+            "domain": route.domain,
+            "path_prefix": route.path_prefix,
+            "service_key": route.service_key,
+            "name": route.name,
+            "namespace": route.namespace,
+            "service_name": route.service_name,
+            "service_port": route.service_port,
+            "tls": route.tls,
+        }
+    return list(rows.values())
+
+
+def needs_stored_routes(snapshot: SLOSnapshot) -> bool:
+    """Whether some backend has no route in the snapshot itself (then the stored mapping is read)."""
+    keys = {route.service_key for route in snapshot.slo_data.routes}
+    return any(item.service_key not in keys for item in snapshot.slo_data.ingress)
+
+
+def snapshot_rows(
+    snapshot: SLOSnapshot, received_at: int, stored_routes: Iterable[Route] = ()
+) -> SnapshotRows:
+    data = snapshot.slo_data
+    return SnapshotRows(
+        cluster_id=snapshot.cluster_id,
+        ts=data.timestamp,
+        window_start=data.window_start,
+        window_seconds=float(data.window_seconds),
+        received_at=received_at,
+        agent_version=snapshot.agent_version,
+        services=service_rows(data.services),
+        edges=edge_rows(data.edges),
+        ingress=ingress_rows(data.ingress, data.routes, stored_routes),
+        routes=route_rows(data.routes),
+    )

@@ -1,0 +1,50 @@
+"""``meshslo master``: store snapshots, run the background jobs, serve the API and dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+from entrypoints.config import load_settings
+from entrypoints.master_settings import MasterSettings, split_listen
+
+__all__ = ["MasterSettings", "build_app", "run"]
+
+log = logging.getLogger("meshslo.master")
+
+DESCRIPTION = "Store agent snapshots, evaluate SLOs, serve the API and the dashboard."
+
+
+def build_app(settings: MasterSettings):  # type: ignore[no-untyped-def]
+    """The FastAPI application for these settings (the container is built here)."""
+    from adapters.api.app import create_app
+    from entrypoints.master_container import MasterContainer
+
+    return create_app(MasterContainer(settings=settings))
+
+
+def run(argv: list[str]) -> int:
+    settings = load_settings(MasterSettings, argv, prog="meshslo master", description=DESCRIPTION)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.ingest_token is None:
+        log.warning("no ingest token configured: any client can post snapshots (set --ingest-token)")
+    if settings.allowed_clusters:
+        log.info("accepting snapshots from clusters: %s", ", ".join(settings.allowed_clusters))
+
+    import uvicorn
+
+    host, port = split_listen(settings.listen)
+    app = build_app(settings)
+    log.info("master listening on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False)
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # only for the log line; an invalid URL fails later with its own message
+        return "<unparseable url>"

@@ -1,0 +1,81 @@
+"""Settings of ``meshslo master`` (SPEC §9): flag, environment and file names are stable."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """``host:port`` (IPv6 hosts in brackets) → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not HOST:PORT (example: 127.0.0.1:8080)")
+    host = host.strip("[]") or "0.0.0.0"
+    return host, int(port)
+
+
+class MasterSettings(ProcessSettings):
+    database_url: str = Field(
+        "sqlite:///./data/meshslo.db",
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB",
+    )
+    listen: str = Field("127.0.0.1:8080", description="HOST:PORT to serve the API and dashboard on")
+    ingest_token: str | None = Field(None, description="bearer token agents must send (none: open ingest)")
+    read_token: str | None = Field(None, description="bearer token readers must send (none: open reads)")
+    allowed_clusters: CommaList = Field(
+        default_factory=list, description="comma-separated cluster ids accepted (empty: any)"
+    )
+    max_body: ByteSize = Field("8MiB", gt=0, validate_default=True, description="largest body accepted")
+    aggregate_interval: Duration = Field(
+        "5m", gt=0, validate_default=True, description="how often hourly rollups are rebuilt"
+    )
+    status_interval: Duration = Field(
+        "1m", gt=0, validate_default=True, description="how often statuses are evaluated"
+    )
+    cleanup_interval: Duration = Field(
+        "1h", gt=0, validate_default=True, description="how often retention is applied"
+    )
+    raw_retention: Duration = Field(
+        "48h", gt=0, validate_default=True, description="how long raw rows are kept"
+    )
+    hourly_retention: Duration = Field(
+        "90d", gt=0, validate_default=True, description="how long hourly rollups are kept"
+    )
+    status_retention: Duration = Field(
+        "180d", gt=0, validate_default=True, description="how long status history is kept"
+    )
+    default_availability: float = Field(
+        95.0, gt=0, lt=100, description="availability target in percent where none is set"
+    )
+    default_p95_ms: float = Field(300.0, gt=0, description="p95 latency target in ms where none is set")
+    log_level: LogLevel = Field("info", description="debug, info, warning, error or critical")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_is_host_port(cls, value: str) -> str:
+        split_listen(value)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_is_supported(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"{value!r} is neither a sqlite:// nor a postgresql:// URL")
+        return value
+
+    @field_validator("ingest_token", "read_token")
+    @classmethod
+    def _empty_token_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
