@@ -38,7 +38,7 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Bring the schema up to date (replaced by Alembic migrations in the master)."""
-    from adapters.storage.schema import metadata
+    """Bring the schema up to date: run the Alembic migrations to head (idempotent)."""
+    from adapters.storage.migrate import upgrade_to_head
 
-    metadata.create_all(engine)
+    upgrade_to_head(engine)
