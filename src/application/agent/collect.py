@@ -1,0 +1,217 @@
+"""The collect use case: one scrape turned into one interval of SLO data (SPEC §2.1–§2.4).
+
+``scrape → filter → per-series delta → aggregate → routes → SLOData``
+
+The counters' state moves forward only when a whole interval has been built:
+a failed scrape, or a second scrape within the same second, leaves it as it
+was, so the next good scrape's deltas cover the gap and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from application.ports.agent import MetricsSource, RouteSource
+from domain.agent.aggregate import Aggregator, infer_nginx_routes
+from domain.agent.deltas import CounterDeltas
+from domain.agent.keys import RouteIndex
+from domain.agent.roles import (
+    Backend,
+    Dropped,
+    FilterOptions,
+    IngressLatency,
+    IngressRequests,
+    SeriesClassifier,
+)
+from domain.contract import Route, SLOData
+from domain.series import Scrape, ScrapeStats, Series
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+DEFAULT_EXCLUDED_NAMESPACES = frozenset({"linkerd", "linkerd-viz", "kube-system", "otel"})
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    exclude_namespaces: frozenset[str] = DEFAULT_EXCLUDED_NAMESPACES
+    admin_port: str = "4191"
+    probe_compensation: bool = True
+
+
+@dataclass
+class CollectStats:
+    """What one cycle saw and did; per-reason counts are of series in this scrape."""
+
+    scrape: ScrapeStats = field(default_factory=ScrapeStats)
+    series_kept: int = 0
+    filtered: dict[str, int] = field(default_factory=dict)  # deliberate filters of §2.2, by reason
+    skipped: dict[str, int] = field(default_factory=dict)  # series that cannot be used, by reason
+    invalid_values: int = 0  # NaN, negative or infinite samples, treated as absent
+    duplicate_series: int = 0
+    first_sightings: int = 0
+    resets: int = 0
+    deltas_emitted: int = 0
+    routes: int = 0
+    inferred_routes: int = 0
+    routes_error: str | None = None
+    no_data_reason: str | None = None  # why data is None on a good scrape
+
+    @property
+    def series_filtered(self) -> int:
+        return sum(self.filtered.values())
+
+    @property
+    def series_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def series_dropped(self) -> int:
+        return self.series_filtered + self.series_skipped
+
+    @property
+    def resets_seen(self) -> int:
+        return self.resets
+
+    @property
+    def bytes_read(self) -> int:
+        return self.scrape.bytes_read
+
+
+@dataclass
+class CollectResult:
+    data: SLOData | None
+    stats: CollectStats
+
+
+class CollectUseCase:
+    def __init__(
+        self,
+        source: MetricsSource,
+        route_source: RouteSource,
+        options: CollectOptions,
+        deltas: CounterDeltas | None = None,
+    ) -> None:
+        self._source = source
+        self._route_source = route_source
+        self._options = options
+        self._deltas = deltas if deltas is not None else CounterDeltas()
+        self._classifier = SeriesClassifier(
+            FilterOptions(exclude_namespaces=options.exclude_namespaces, admin_port=options.admin_port)
+        )
+        self._last_timestamp: int | None = None
+        self._routes: list[Route] = []
+
+    def run(self) -> CollectResult:
+        """One cycle. Raises ScrapeError (state unchanged) when the scrape fails."""
+        scrape = self._source.scrape()
+        stats = CollectStats(scrape=scrape.stats)
+        timestamp = int(scrape.timestamp)
+        window_start = self._last_timestamp
+        if window_start is not None and timestamp <= window_start:
+            # No interval to report yet: keeping the state lets the next scrape cover this one.
+            stats.no_data_reason = f"scrape at {timestamp} does not follow the previous one at {window_start}"
+            return CollectResult(None, stats)
+
+        kept, backends = self._classify(scrape, stats)
+        batch = self._deltas.compute(kept)
+        stats.first_sightings = batch.first_sightings
+        stats.resets = batch.resets
+        stats.deltas_emitted = batch.deltas_emitted
+        stats.invalid_values = batch.invalid_values
+        stats.duplicate_series = batch.duplicates
+
+        data = None
+        if window_start is None:
+            stats.no_data_reason = "first scrape: counters remembered"
+        else:
+            data = self._build(batch.deltas, backends, timestamp, window_start, stats)
+        # Only now, with the interval built, does the state move on.
+        self._deltas.commit(batch)
+        self._last_timestamp = timestamp
+        return CollectResult(data, stats)
+
+    def _classify(
+        self, scrape: Scrape, stats: CollectStats
+    ) -> tuple[list[tuple[Series, float]], set[Backend]]:
+        """Kept samples (probe counters included: they compensate latency) and the ingress backends seen."""
+        role_of = self._classifier.role
+        kept: list[tuple[Series, float]] = []
+        dropped: Counter[Dropped] = Counter()
+        backends: set[Backend] = set()
+        for sample in scrape.samples:
+            role = role_of(sample[0])
+            if isinstance(role, Dropped):
+                dropped[role] += 1
+                continue
+            kept.append(sample)
+            if isinstance(role, IngressRequests | IngressLatency) and not role.backend.key:
+                backends.add(role.backend)
+        self._classifier.prune(len(scrape.samples))
+        stats.series_kept = len(kept)
+        for role, count in dropped.items():
+            bucket = stats.filtered if role.filtered else stats.skipped
+            bucket[role.reason.value] = bucket.get(role.reason.value, 0) + count
+        return kept, backends
+
+    def _build(
+        self,
+        deltas: list[tuple[Series, float]],
+        backends: set[Backend],
+        timestamp: int,
+        window_start: int,
+        stats: CollectStats,
+    ) -> SLOData:
+        routes = self._current_routes(stats)
+        index = RouteIndex(routes)
+        aggregator = Aggregator(index, probe_compensation=self._options.probe_compensation)
+        role_of = self._classifier.role
+        for series, delta in deltas:
+            aggregator.add(role_of(series), delta)
+        aggregate = aggregator.build()
+        inferred = infer_nginx_routes(backends, aggregator, index)
+        stats.routes = len(routes)
+        stats.inferred_routes = len(inferred)
+        return SLOData(
+            timestamp=timestamp,
+            window_start=window_start,
+            services=aggregate.services,
+            edges=aggregate.edges,
+            ingress=aggregate.ingress,
+            routes=[*routes, *inferred],
+        )
+
+    def _current_routes(self, stats: CollectStats) -> list[Route]:
+        """The route source's answer, or the last good one: routes never fail a cycle (§1.3)."""
+        try:
+            self._routes = list(self._route_source.routes())
+        except Exception as error:  # any failure of the source, by design
+            stats.routes_error = f"{type(error).__name__}: {error}"
+            log.warning("routes unavailable, keeping the last %d: %s", len(self._routes), stats.routes_error)
+        return self._routes
+
+    # -- state -------------------------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Counter values and the last scrape's timestamp, JSON-serialisable."""
+        return {
+            "version": STATE_VERSION,
+            "last_timestamp": self._last_timestamp,
+            "counters": self._deltas.export_state(),
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Resume from :meth:`export_state`; raises ValueError for a state this version cannot read."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unknown collect state version {state.get('version')!r}")
+        last = state.get("last_timestamp")
+        counters = state.get("counters")
+        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 0):
+            raise ValueError(f"collect state has a bad last_timestamp {last!r}")
+        if not isinstance(counters, dict):
+            raise ValueError("collect state has no counters mapping")
+        self._deltas = CounterDeltas.from_state(counters)
+        self._last_timestamp = last
