@@ -1,0 +1,1 @@
+"""The agent's own HTTP endpoints: /healthz and /metrics."""

@@ -1,0 +1,1 @@
+"""The agent's state file: previous counter values kept across restarts."""

@@ -1,0 +1,1 @@
+"""Delivery to the master: HTTP client with retries, and the on-disk spool."""

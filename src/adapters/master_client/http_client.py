@@ -1,0 +1,146 @@
+"""``MasterClient`` over HTTP: POST /agent/snapshot with retries (SPEC §2.5)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from application.ports.agent import DeliveryError
+from domain.contract import SLOSnapshot
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_PATH = "/agent/snapshot"
+# 408 and 429 say "try again later"; every other 4xx says the snapshot itself is wrong.
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
+MAX_MESSAGE_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounds on one delivery: attempts, backoff and total time spent retrying."""
+
+    max_attempts: int = 5
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+    jitter: float = 0.5
+    deadline: float = 20.0
+
+    @classmethod
+    def for_interval(cls, interval: float) -> RetryPolicy:
+        """Retry for at most half an interval, so a dead master never stalls the schedule."""
+        deadline = max(0.1, min(20.0, interval / 2))
+        return cls(initial_backoff=min(0.5, deadline / 4), deadline=deadline)
+
+
+class _Retryable(Exception):
+    """An attempt that may succeed if repeated; carries the error to report at the end."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def is_retryable_status(status: int) -> bool:
+    return status >= 500 or status in RETRYABLE_CLIENT_STATUSES
+
+
+def master_message(response: httpx.Response) -> str:
+    """The master's own words about a refusal: FastAPI's ``detail`` when there is one."""
+    text = response.text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "detail" in body:
+        detail = body["detail"]
+        text = detail if isinstance(detail, str) else json.dumps(detail, separators=(",", ":"))
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + "…"
+    return f"HTTP {response.status_code}: {text}" if text else f"HTTP {response.status_code}"
+
+
+class HttpMasterClient:
+    """Sends snapshots to ``{master_url}/agent/snapshot`` with a bearer token.
+
+    Connection errors, timeouts, 5xx, 408 and 429 are retried with exponential
+    backoff and jitter within ``policy``; when the budget is spent the error is
+    a retryable ``DeliveryError``. Any other 4xx is raised at once as
+    non-retryable with the master's message. Any 2xx is success, including the
+    master's answer to a re-sent snapshot it already stored.
+    """
+
+    def __init__(
+        self,
+        master_url: str,
+        token: str | None,
+        timeout: float,
+        policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._url = master_url.rstrip("/") + SNAPSHOT_PATH
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        headers = {"Content-Type": "application/json", "User-Agent": "meshslo-agent"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(headers=headers, timeout=timeout, transport=transport)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(self, snapshot: SLOSnapshot) -> None:
+        body = snapshot.model_dump_json().encode()
+        policy = self._policy
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline),
+            wait=wait_exponential_jitter(
+                initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
+            ),
+            retry=retry_if_exception(lambda error: isinstance(error, _Retryable)),
+            before_sleep=self._log_retry,
+            reraise=True,
+            **({"sleep": self._sleep} if self._sleep is not None else {}),
+        )
+        try:
+            retrying(self._attempt, body)
+        except _Retryable as error:
+            message = f"master at {self._url} unavailable: {error.message}"
+            raise DeliveryError(message, retryable=True) from None
+
+    def _attempt(self, body: bytes) -> None:
+        try:
+            response = self._http.post(self._url, content=body)
+        except httpx.TimeoutException as error:
+            raise _Retryable(f"timed out ({type(error).__name__})") from error
+        except httpx.TransportError as error:
+            raise _Retryable(f"{type(error).__name__}: {error}") from error
+        if response.is_success:
+            return
+        message = master_message(response)
+        if is_retryable_status(response.status_code):
+            raise _Retryable(message)
+        raise DeliveryError(f"master at {self._url} refused the snapshot: {message}", retryable=False)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("delivery attempt %d failed (%s); retrying in %.2fs", state.attempt_number, error, wait)

@@ -1,0 +1,298 @@
+"""The agent's run loop: collect, deliver, persist — at a fixed rate (SPEC §2).
+
+Ordering within a cycle is what makes restarts lossless and never double
+counting: the counters' state is persisted only once the snapshot built from
+it is durably handed off (taken by the master or written to the spool). A
+restart then resumes from exactly the last interval that is safe, and its
+first cycle's deltas cover the downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from application.agent.send import Outcome, SendUseCase
+from application.agent.status import AgentStatus
+from application.ports.agent import ScrapeError
+from application.ports.delivery import StateStore
+from domain.contract import SLOData, SLOSnapshot
+
+log = logging.getLogger(__name__)
+
+STATE_FORMAT = 1
+
+
+class CollectOutput(Protocol):
+    @property
+    def data(self) -> SLOData | None: ...
+
+    @property
+    def stats(self) -> Any: ...
+
+
+class Collector(Protocol):
+    """The collect use case as the loop sees it."""
+
+    def run(self) -> CollectOutput:
+        """One scrape turned into increments; raise ScrapeError (state unchanged) when it fails."""
+        ...
+
+    def export_state(self) -> dict[str, Any]: ...
+
+    def restore_state(self, state: dict[str, Any]) -> None: ...
+
+
+class StopSignal(Protocol):
+    """``threading.Event`` in production; tests pass one that advances a fake clock."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoopOptions:
+    cluster_id: str
+    agent_version: str
+    interval: float
+    cycles: int = 0  # 0: until stopped
+    flush_timeout: float = 30.0
+
+    @property
+    def flush_pause(self) -> float:
+        """Pause between spool flush attempts once the scrapes are done."""
+        return min(self.interval, 5.0)
+
+
+class AgentLoop:
+    def __init__(
+        self,
+        collector: Collector,
+        sender: SendUseCase,
+        options: LoopOptions,
+        stop: StopSignal,
+        status: AgentStatus | None = None,
+        state_store: StateStore | None = None,
+        health_check: Callable[[], bool] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._collector = collector
+        self._sender = sender
+        self._options = options
+        self._stop = stop
+        self._state_store = state_store
+        self._health_check = health_check
+        self._monotonic = monotonic
+        self._wall = wall_clock
+        self.status = status if status is not None else AgentStatus()
+        self._state_dirty = False
+
+    # -- the whole run -----------------------------------------------------
+
+    def run(self) -> int:
+        """Run until ``cycles`` scrapes are done or a stop is asked for.
+
+        Returns 0, or 1 when snapshots are left undelivered after a ``cycles`` run
+        or could not be kept at all."""
+        options = self._options
+        self.status.started_at = self._wall()
+        self.restore_state()
+        self.check_collector_health()
+        scrapes = 0
+        next_tick = self._monotonic()
+        while not self._stop.is_set():
+            self.run_cycle()
+            scrapes += 1
+            if options.cycles and scrapes >= options.cycles:
+                break
+            next_tick = self._next_tick(next_tick)
+            if self._stop.wait(max(0.0, next_tick - self._monotonic())):
+                break
+        return self.shutdown(drain=bool(options.cycles) and not self._stop.is_set())
+
+    def _next_tick(self, previous: float) -> float:
+        # Fixed rate: ticks stay on the original grid; a cycle that overran skips
+        # the ticks it missed instead of firing them back to back.
+        interval = self._options.interval
+        tick = previous + interval
+        now = self._monotonic()
+        if tick <= now:
+            missed = math.floor((now - tick) / interval) + 1
+            log.warning("cycle overran the %.3gs interval; skipping %d tick(s)", interval, missed)
+            tick += missed * interval
+        return tick
+
+    def shutdown(self, drain: bool) -> int:
+        """Flush the spool (until empty or ``flush_timeout`` when draining, one pass otherwise), persist."""
+        sender = self._sender
+        if sender.backlog:
+            if drain:
+                self._drain(self._monotonic() + self._options.flush_timeout)
+            else:
+                sender.flush(self._wall())
+        self._persist_if_safe()
+        if sender.backlog == 0:
+            return 0
+        if sender.durable:
+            log.warning("%d snapshot(s) remain in the spool; the next run will send them", sender.backlog)
+            return 0 if not drain else 1
+        log.error("%d snapshot(s) could not be spooled and are lost on exit", sender.backlog)
+        return 1
+
+    def _drain(self, deadline: float) -> None:
+        sender = self._sender
+        while True:
+            sender.flush(self._wall())
+            if sender.backlog == 0:
+                return
+            remaining = deadline - self._monotonic()
+            if remaining <= 0:
+                log.warning("flush timeout reached with %d snapshot(s) waiting", sender.backlog)
+                return
+            if self._stop.wait(min(self._options.flush_pause, remaining)):
+                sender.flush(self._wall())
+                return
+
+    # -- one cycle ---------------------------------------------------------
+
+    def run_cycle(self) -> None:
+        status = self.status
+        status.cycles += 1
+        started = self._monotonic()
+        try:
+            result = self._collector.run()
+        except ScrapeError as error:
+            status.scrape_failures += 1
+            self._cycle_failed(f"scrape failed: {error}")
+            log.warning("scrape failed, the next good one covers the gap: %s", error)
+            return
+        except Exception as error:  # a bug must not stop the agent; the next cycle tries again
+            status.cycle_errors += 1
+            self._cycle_failed(f"collect failed: {type(error).__name__}: {error}")
+            log.exception("collect failed unexpectedly")
+            return
+        self._record_collect(result.stats, self._monotonic() - started)
+        self._state_dirty = True
+
+        if result.data is not None:
+            try:
+                snapshot = SLOSnapshot(
+                    cluster_id=self._options.cluster_id,
+                    agent_version=self._options.agent_version,
+                    slo_data=result.data,
+                )
+            except ValidationError as error:
+                status.cycle_errors += 1
+                self._cycle_failed(f"snapshot invalid: {error}")
+                log.error("built an invalid snapshot; this interval is lost: %s", error)
+                self._persist_if_safe()
+                return
+            outcome = self._sender.deliver(snapshot, self._wall())
+            data = snapshot.slo_data
+            log.info(
+                "interval (%d, %d]: %d services, %d edges, %d backends, %d routes -> %s (%d waiting)",
+                data.window_start, data.timestamp, len(data.services), len(data.edges),
+                len(data.ingress), len(data.routes), outcome.value, self._sender.backlog,
+            )
+            if outcome is Outcome.IN_MEMORY:
+                self._cycle_failed("snapshot could not be spooled")
+                return
+        else:
+            log.info("first scrape: counters remembered, nothing to send yet")
+        self._persist_if_safe()
+        status.last_cycle_ok = True
+        status.last_success_at = self._wall()
+        status.last_error = None
+
+    def _cycle_failed(self, reason: str) -> None:
+        self.status.last_cycle_ok = False
+        self.status.last_error = reason
+
+    def _record_collect(self, stats: Any, seconds: float) -> None:
+        status = self.status
+        status.scrape_seconds_sum += seconds
+        status.scrape_seconds_count += 1
+        status.last_scrape_seconds = seconds
+        counters = status.collect
+        assert counters is not None
+        scrape_stats = getattr(stats, "scrape", None)
+        for name in ("bytes_read", "lines", "samples", "unrelated_lines", "malformed_lines"):
+            value = _number(stats, name, _number(scrape_stats, name, 0))
+            setattr(counters, name, getattr(counters, name) + value)
+        status.last_scrape_bytes = _number(stats, "bytes_read", _number(scrape_stats, "bytes_read", 0))
+        counters.series_dropped += _number(stats, "series_dropped", 0)
+        counters.deltas_emitted += _number(stats, "deltas_emitted", 0)
+        counters.resets_seen += _number(stats, "resets_seen", 0)
+
+    # -- health ------------------------------------------------------------
+
+    def check_collector_health(self) -> bool | None:
+        if self._health_check is None:
+            return None
+        try:
+            healthy = bool(self._health_check())
+        except Exception as error:
+            log.warning("collector health check raised %s: %s", type(error).__name__, error)
+            healthy = False
+        self.status.collector_healthy = healthy
+        if not healthy:
+            log.warning("the collector's health endpoint does not answer healthy; scraping anyway")
+        return healthy
+
+    # -- state -------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        if self._state_store is None:
+            return
+        saved = self._state_store.load()
+        if saved is None:
+            log.info("no saved state: the first scrape only remembers counters")
+            return
+        if saved.get("format") != STATE_FORMAT or not isinstance(saved.get("collect"), dict):
+            log.warning("saved state has an unknown layout; starting fresh")
+            return
+        if saved.get("cluster_id") != self._options.cluster_id:
+            log.warning(
+                "saved state belongs to cluster %r, not %r; starting fresh",
+                saved.get("cluster_id"), self._options.cluster_id,
+            )
+            return
+        try:
+            self._collector.restore_state(saved["collect"])
+        except Exception as error:
+            log.warning("saved state cannot be restored (%s: %s); starting fresh",
+                        type(error).__name__, error)
+            return
+        log.info("restored counter state saved at %s", saved.get("saved_at"))
+
+    def _persist_if_safe(self) -> None:
+        # Persisting while a snapshot waits only in memory would make a restart
+        # skip its interval: wait until everything handed off is on disk.
+        if self._state_store is None or not self._state_dirty or not self._sender.durable:
+            return
+        state = {
+            "format": STATE_FORMAT,
+            "cluster_id": self._options.cluster_id,
+            "saved_at": self._wall(),
+            "collect": self._collector.export_state(),
+        }
+        try:
+            self._state_store.save(state)
+        except Exception as error:
+            self.status.state_save_failures += 1
+            log.error("could not save state (%s); a restart now would lose intervals", error)
+            return
+        self._state_dirty = False
+
+
+def _number(source: Any, name: str, default: int) -> int:
+    value = getattr(source, name, None) if source is not None else None
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default

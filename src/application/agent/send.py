@@ -1,0 +1,165 @@
+"""Deliver snapshots to the master in order, through the spool when it is away (SPEC §2.5).
+
+Order is the invariant: once anything is queued, every new snapshot joins
+the back of the queue and the queue is drained oldest first, so the master
+always receives a cluster's snapshots in timestamp order. A snapshot the
+master refuses for good (4xx) is dropped, loudly, so it never blocks the ones
+behind it. When even the spool cannot be written (disk full), snapshots wait
+in memory, are moved to the spool as soon as it works again, and ``durable``
+turns False so the caller knows not to persist anything that assumes them safe.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+from application.ports.agent import DeliveryError, MasterClient
+from application.ports.delivery import SnapshotSpool, SpoolError
+from domain.contract import SLOSnapshot
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"  # the master took it
+    SPOOLED = "spooled"  # safe on disk, will be re-sent
+    REJECTED = "rejected"  # refused for good by the master; dropped
+    IN_MEMORY = "in_memory"  # the spool failed too: lost if the process dies now
+
+
+@dataclass(slots=True)
+class DeliveryCounters:
+    sent: int = 0
+    failed: int = 0  # delivery attempts (after retries) that did not reach the master
+    spooled: int = 0
+    rejected: int = 0
+    spool_errors: int = 0
+    last_sent_at: float | None = None
+    last_error: str | None = None
+
+
+class SendUseCase:
+    def __init__(self, client: MasterClient, spool: SnapshotSpool, max_in_memory: int = 1000) -> None:
+        self._client = client
+        self._spool = spool
+        self._memory: deque[SLOSnapshot] = deque()
+        self._max_in_memory = max_in_memory
+        self.counters = DeliveryCounters()
+
+    @property
+    def backlog(self) -> int:
+        """Snapshots not yet taken by the master (spooled plus held in memory)."""
+        return len(self._spool) + len(self._memory)
+
+    @property
+    def durable(self) -> bool:
+        """True when every snapshot not yet taken is safe on disk."""
+        return not self._memory
+
+    @property
+    def spool(self) -> SnapshotSpool:
+        return self._spool
+
+    def deliver(self, snapshot: SLOSnapshot, now: float | None = None) -> Outcome:
+        """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain."""
+        if self.backlog == 0:
+            try:
+                self._client.send(snapshot)
+            except DeliveryError as error:
+                if not error.retryable:
+                    self._reject(snapshot, error)
+                    return Outcome.REJECTED
+                self._note_failure(error)
+                return self._enqueue(snapshot)
+            self._note_sent(now)
+            return Outcome.SENT
+        outcome = self._enqueue(snapshot)
+        self.flush(now)
+        if outcome is Outcome.SPOOLED and self.backlog == 0:
+            return Outcome.SENT
+        return outcome
+
+    def flush(self, now: float | None = None) -> int:
+        """Re-send queued snapshots oldest first; stop at the first retryable failure.
+
+        Returns how many the master took.
+        """
+        self._move_memory_to_spool()
+        taken = 0
+        while True:
+            item = self._spool.oldest()
+            if item is None:
+                break
+            try:
+                self._client.send(item.snapshot)
+            except DeliveryError as error:
+                if error.retryable:
+                    self._note_failure(error)
+                    return taken
+                self._reject(item.snapshot, error)
+                self._spool.remove(item)
+                continue
+            self._spool.remove(item)
+            self._note_sent(now)
+            taken += 1
+        # Only reached with an empty spool: what waits in memory is next in line.
+        while self._memory:
+            snapshot = self._memory[0]
+            try:
+                self._client.send(snapshot)
+            except DeliveryError as error:
+                if error.retryable:
+                    self._note_failure(error)
+                    return taken
+                self._reject(snapshot, error)
+                self._memory.popleft()
+                continue
+            self._memory.popleft()
+            self._note_sent(now)
+            taken += 1
+        return taken
+
+    def _enqueue(self, snapshot: SLOSnapshot) -> Outcome:
+        self._memory.append(snapshot)
+        self._move_memory_to_spool()
+        if self._memory:
+            if len(self._memory) > self._max_in_memory:
+                self._memory.popleft()
+                log.error("spool unwritable and %d snapshots held in memory: dropped the oldest",
+                          self._max_in_memory)
+            return Outcome.IN_MEMORY
+        self.counters.spooled += 1
+        return Outcome.SPOOLED
+
+    def _move_memory_to_spool(self) -> None:
+        # Oldest first, so spool order stays delivery order.
+        while self._memory:
+            try:
+                self._spool.append(self._memory[0])
+            except SpoolError as error:
+                self.counters.spool_errors += 1
+                log.error("%s; %d snapshot(s) held in memory", error, len(self._memory))
+                return
+            self._memory.popleft()
+
+    def _reject(self, snapshot: SLOSnapshot, error: DeliveryError) -> None:
+        self.counters.rejected += 1
+        self.counters.last_error = str(error)
+        data = snapshot.slo_data
+        log.error(
+            "DROPPED snapshot cluster=%s window=(%d, %d]: %s (%d refused so far)",
+            snapshot.cluster_id, data.window_start, data.timestamp, error, self.counters.rejected,
+        )
+
+    def _note_failure(self, error: DeliveryError) -> None:
+        self.counters.failed += 1
+        self.counters.last_error = str(error)
+        log.warning("%s; %d snapshot(s) waiting", error, self.backlog)
+
+    def _note_sent(self, now: float | None) -> None:
+        self.counters.sent += 1
+        if now is not None:
+            self.counters.last_sent_at = now

@@ -1,0 +1,65 @@
+"""What the agent has been doing, for its /healthz and /metrics.
+
+Plain counters written by the run loop's thread and read by the HTTP
+server's; each field is replaced whole, so a reader sees either the old or the
+new value of a field, which is all a metrics scrape needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class CollectCounters:
+    """Cumulative figures over every successful collection."""
+
+    bytes_read: int = 0
+    lines: int = 0
+    samples: int = 0
+    unrelated_lines: int = 0
+    malformed_lines: int = 0
+    series_dropped: int = 0
+    deltas_emitted: int = 0
+    resets_seen: int = 0
+
+
+@dataclass(slots=True)
+class AgentStatus:
+    started_at: float = 0.0
+    cycles: int = 0
+    scrape_failures: int = 0
+    cycle_errors: int = 0  # unexpected failures inside a cycle (bugs, bad data)
+    state_save_failures: int = 0
+    last_cycle_ok: bool | None = None
+    last_success_at: float | None = None  # wall clock of the last cycle that scraped and handed off
+    last_error: str | None = None
+    collector_healthy: bool | None = None
+    scrape_seconds_sum: float = 0.0
+    scrape_seconds_count: int = 0
+    last_scrape_seconds: float = 0.0
+    last_scrape_bytes: int = 0
+    collect: CollectCounters | None = None
+
+    def __post_init__(self) -> None:
+        if self.collect is None:
+            self.collect = CollectCounters()
+
+    def health(self, now: float, stale_after: float) -> tuple[bool, dict[str, Any]]:
+        """Healthy until a cycle has run, then while the last success (or the start,
+        before any) is at most ``stale_after`` seconds old: one failed scrape is a
+        blip, a run of them is an agent that needs a look."""
+        if self.last_cycle_ok is None:
+            ok = True
+        else:
+            reference = self.last_success_at if self.last_success_at is not None else self.started_at
+            ok = now - reference <= stale_after
+        return ok, {
+            "ok": ok,
+            "cycles": self.cycles,
+            "last_cycle_ok": self.last_cycle_ok,
+            "last_success": self.last_success_at,
+            "last_error": self.last_error,
+            "collector_healthy": self.collector_healthy,
+        }
