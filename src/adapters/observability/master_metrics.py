@@ -15,6 +15,10 @@ REJECT_REASONS = ("unauthorised", "too_large", "invalid", "cluster_not_allowed")
 # Ingest is expected to take milliseconds to a few hundred; the tail tells of a slow database.
 _INGEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+# Background jobs take from milliseconds (status of a small cluster) to minutes (a large cleanup).
+JOB_NAMES = ("aggregator", "cleaner", "status_checker")
+_JOB_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
 
 class MasterMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -37,7 +41,24 @@ class MasterMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.job_runs = Counter(
+            "meshslo_master_job_runs",
+            "Background job runs, by job and result (ok, failed)",
+            ["job", "result"],
+            registry=self.registry,
+        )
+        self.job_seconds = Histogram(
+            "meshslo_master_job_seconds",
+            "Duration of one background job run",
+            ["job"],
+            buckets=_JOB_BUCKETS,
+            registry=self.registry,
+        )
         # Pre-create every label value so dashboards see zeros rather than gaps.
+        for job in JOB_NAMES:
+            self.job_runs.labels(job=job, result="ok")
+            self.job_runs.labels(job=job, result="failed")
+            self.job_seconds.labels(job=job)
         for result in INGEST_RESULTS:
             self.ingest_snapshots.labels(result=result)
         for reason in REJECT_REASONS:
@@ -46,3 +67,7 @@ class MasterMetrics:
     def rejected(self, reason: str) -> None:
         self.ingest_snapshots.labels(result="rejected").inc()
         self.rejected_snapshots.labels(reason=reason).inc()
+
+    def job_run(self, job: str, seconds: float, ok: bool) -> None:
+        self.job_runs.labels(job=job, result="ok" if ok else "failed").inc()
+        self.job_seconds.labels(job=job).observe(seconds)

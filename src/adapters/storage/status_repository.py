@@ -1,0 +1,152 @@
+"""Status of workloads and domains: the current one per key, and the history of changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from adapters.storage import schema
+from adapters.storage.locks import job_lock
+from domain.targets import StatusChange
+
+_CURRENT = schema.status_current
+_HISTORY = schema.status_history
+
+
+class SqlStatusUpdate:
+    """One cluster's evaluation inside one transaction (see ``StatusUpdate``)."""
+
+    def __init__(self, connection: Connection, cluster_id: str, locked: bool) -> None:
+        self._connection = connection
+        self._cluster_id = cluster_id
+        self.locked = locked
+
+    def current(self) -> dict[tuple[str, str], str]:
+        query = select(_CURRENT.c.target_type, _CURRENT.c.key, _CURRENT.c.status).where(
+            _CURRENT.c.cluster_id == self._cluster_id
+        )
+        return {(t, k): s for t, k, s in self._connection.execute(query)}
+
+    def record(self, changes: list[StatusChange]) -> None:
+        if not changes:
+            return
+        for change in changes:
+            if change.cluster_id != self._cluster_id:
+                raise ValueError(f"change for {change.cluster_id} recorded in {self._cluster_id}'s update")
+        self._connection.execute(insert(_HISTORY), [_history_row(c) for c in changes])
+        existing = set(self.current())
+        fresh = [c for c in changes if (c.target_type, c.key) not in existing]
+        if fresh:
+            self._connection.execute(insert(_CURRENT), [_current_row(c) for c in fresh])
+        for change in changes:
+            if (change.target_type, change.key) in existing:
+                self._connection.execute(
+                    update(_CURRENT)
+                    .where(
+                        _CURRENT.c.cluster_id == change.cluster_id,
+                        _CURRENT.c.target_type == change.target_type,
+                        _CURRENT.c.key == change.key,
+                    )
+                    .values(status=change.new_status, updated_at=change.changed_at)
+                )
+
+
+def _history_row(change: StatusChange) -> dict[str, Any]:
+    return {
+        "cluster_id": change.cluster_id,
+        "target_type": change.target_type,
+        "key": change.key,
+        "old_status": change.old_status,
+        "new_status": change.new_status,
+        "availability": change.availability,
+        "p95": change.p95,
+        "error_budget": change.error_budget,
+        "changed_at": change.changed_at,
+    }
+
+
+def _current_row(change: StatusChange) -> dict[str, Any]:
+    return {
+        "cluster_id": change.cluster_id,
+        "target_type": change.target_type,
+        "key": change.key,
+        "status": change.new_status,
+        "updated_at": change.changed_at,
+    }
+
+
+def _change(row: Any) -> StatusChange:
+    return StatusChange(
+        id=int(row.id),
+        cluster_id=row.cluster_id,
+        target_type=row.target_type,
+        key=row.key,
+        old_status=row.old_status,
+        new_status=row.new_status,
+        availability=row.availability,
+        p95=row.p95,
+        error_budget=row.error_budget,
+        changed_at=int(row.changed_at),
+    )
+
+
+class SqlStatusRepository:
+    """``StatusStore`` for the checker and ``StatusHistoryRepository`` for the API."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def update(self, cluster_id: str) -> Iterator[SqlStatusUpdate]:
+        with self._engine.begin() as connection:
+            locked = job_lock(connection, f"meshslo.status.{cluster_id}")
+            yield SqlStatusUpdate(connection, cluster_id, locked)
+
+    def current(self, cluster_id: str) -> dict[tuple[str, str], str]:
+        with self._engine.connect() as connection:
+            return SqlStatusUpdate(connection, cluster_id, locked=False).current()
+
+    def domains(self, cluster_id: str) -> dict[str, set[str]]:
+        routes = schema.route_mapping
+        query = select(routes.c.domain, routes.c.service_key).where(routes.c.cluster_id == cluster_id)
+        out: dict[str, set[str]] = {}
+        with self._engine.connect() as connection:
+            for domain, service_key in connection.execute(query):
+                out.setdefault(domain, set()).add(service_key)
+        return out
+
+    def current_statuses(self, cluster_id: str | None = None) -> dict[tuple[str, str, str], str]:
+        """(cluster, target_type, key) → current status."""
+        query = select(_CURRENT.c.cluster_id, _CURRENT.c.target_type, _CURRENT.c.key, _CURRENT.c.status)
+        if cluster_id is not None:
+            query = query.where(_CURRENT.c.cluster_id == cluster_id)
+        with self._engine.connect() as connection:
+            return {(c, t, k): s for c, t, k, s in connection.execute(query)}
+
+    def changes(
+        self,
+        cluster_id: str | None = None,
+        target_type: str | None = None,
+        key: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        limit: int = 100,
+    ) -> list[StatusChange]:
+        """Newest first; ``since``/``until`` bound ``changed_at`` inclusively."""
+        query = select(_HISTORY)
+        if cluster_id is not None:
+            query = query.where(_HISTORY.c.cluster_id == cluster_id)
+        if target_type is not None:
+            query = query.where(_HISTORY.c.target_type == target_type)
+        if key is not None:
+            query = query.where(_HISTORY.c.key == key)
+        if since is not None:
+            query = query.where(_HISTORY.c.changed_at >= since)
+        if until is not None:
+            query = query.where(_HISTORY.c.changed_at <= until)
+        query = query.order_by(_HISTORY.c.changed_at.desc(), _HISTORY.c.id.desc()).limit(max(0, limit))
+        with self._engine.connect() as connection:
+            return [_change(row) for row in connection.execute(query)]

@@ -1,0 +1,170 @@
+"""The status checker job (SPEC §4, §5): status of every workload and domain, history of changes.
+
+Per cluster, each workload (target type ``service``, key ``namespace/name``)
+and each routed domain (target type ``ingress``, key the domain) is judged by
+its effective target (``domain.target_rules``: the 1d target, else 7d, else
+30d, else the configured defaults over 1d) over that target's window. A
+domain's numbers are the merged totals of its backends, each backend once.
+
+Only changes are written: a steady status writes nothing. A key never
+evaluated before counts as ``unknown``, so its first known status is recorded
+as a change from ``unknown`` and a key that never had traffic writes nothing.
+Keys that lose all traffic in their window (or whose route disappears) turn
+``unknown``, which is recorded like any other change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from application.ports.jobs import StatusStore
+from application.ports.stats import StatsReader
+from application.ports.targets import TargetRepository
+from domain import slo
+from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, effective_target
+from domain.targets import TARGET_WINDOWS, StatusChange, TargetRecord, service_key
+from domain.totals import IngressTotals, WorkloadTotals
+
+SERVICE = "service"
+INGRESS = "ingress"
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    target_type: str
+    key: str
+    status: slo.Status
+    availability: float | None
+    p95: float | None
+    error_rate: float | None
+    error_budget: float | None
+    target: EffectiveTarget
+
+
+@dataclass(slots=True)
+class StatusReport:
+    evaluated: int = 0
+    changes: int = 0
+    skipped_clusters: list[str] | None = None
+
+
+def evaluate(
+    target_type: str,
+    key: str,
+    totals: WorkloadTotals | IngressTotals | None,
+    target: EffectiveTarget,
+) -> Evaluation:
+    if totals is None or totals.requests <= 0:
+        return Evaluation(target_type, key, slo.Status.UNKNOWN, None, None, None, None, target)
+    availability = totals.availability
+    p95 = totals.p95
+    error_rate = totals.error_rate
+    return Evaluation(
+        target_type=target_type,
+        key=key,
+        status=slo.status(availability, p95, error_rate, target.target),
+        availability=availability,
+        p95=p95,
+        error_rate=error_rate,
+        error_budget=slo.error_budget_remaining(availability, target.target.availability),
+        target=target,
+    )
+
+
+def domain_totals(backends: set[str], by_backend: dict[str, IngressTotals]) -> IngressTotals | None:
+    """Merge a domain's backends; None when none of them had traffic."""
+    merged = IngressTotals()
+    seen = False
+    for backend in sorted(backends):  # a set: each backend counted once
+        totals = by_backend.get(backend)
+        if totals is not None:
+            merged.add(totals)
+            seen = True
+    return merged if seen else None
+
+
+class StatusChecker:
+    def __init__(
+        self,
+        stats: StatsReader,
+        targets: TargetRepository,
+        store: StatusStore,
+        defaults: slo.Target,
+    ) -> None:
+        self._stats = stats
+        self._targets = targets
+        self._store = store
+        self._defaults = defaults
+
+    def run(self, now: int) -> StatusReport:
+        report = StatusReport(skipped_clusters=[])
+        for cluster_id in self._stats.clusters():
+            evaluations = self.evaluate_cluster(cluster_id, now)
+            recorded = self._record(cluster_id, evaluations, now)
+            if recorded is None:
+                assert report.skipped_clusters is not None
+                report.skipped_clusters.append(cluster_id)
+                continue
+            report.evaluated += len(evaluations)
+            report.changes += recorded
+        return report
+
+    def evaluate_cluster(self, cluster_id: str, now: int) -> list[Evaluation]:
+        records: dict[tuple[str, str], list[TargetRecord]] = defaultdict(list)
+        for record in self._targets.list(cluster_id):
+            records[(record.target_type, record.key)].append(record)
+        effective = {k: effective_target(v, self._defaults) for k, v in records.items()}
+        default = effective_target((), self._defaults)
+
+        def target_of(target_type: str, key: str) -> EffectiveTarget:
+            return effective.get((target_type, key), default)
+
+        windows = {DEFAULT_WINDOW} | {t.window for t in effective.values()}
+        workloads = {
+            w: self._stats.workload_totals(cluster_id, now - TARGET_WINDOWS[w], now) for w in windows
+        }
+        backends = {w: self._stats.ingress_totals(cluster_id, now - TARGET_WINDOWS[w], now) for w in windows}
+        routes = self._store.domains(cluster_id)
+        # Keys with a recorded status are evaluated even without traffic, so they can turn unknown.
+        known = set(self._store.current(cluster_id))
+
+        service_keys = {service_key(ns, name) for (ns, name) in workloads[DEFAULT_WINDOW]}
+        service_keys |= {key for (kind, key) in effective if kind == SERVICE}
+        service_keys |= {key for (kind, key) in known if kind == SERVICE}
+        out: list[Evaluation] = []
+        for key in sorted(service_keys):
+            target = target_of(SERVICE, key)
+            namespace, _, name = key.partition("/")
+            out.append(evaluate(SERVICE, key, workloads[target.window].get((namespace, name)), target))
+
+        domains = set(routes) | {key for (kind, key) in known if kind == INGRESS}
+        for domain in sorted(domains):
+            target = target_of(INGRESS, domain)
+            totals = domain_totals(routes.get(domain, set()), backends[target.window])
+            out.append(evaluate(INGRESS, domain, totals, target))
+        return out
+
+    def _record(self, cluster_id: str, evaluations: list[Evaluation], now: int) -> int | None:
+        """Write the changes versus the recorded status; None when another master holds the lock."""
+        with self._store.update(cluster_id) as work:
+            if not work.locked:
+                return None
+            current = work.current()
+            changes = [
+                StatusChange(
+                    cluster_id=cluster_id,
+                    target_type=e.target_type,
+                    key=e.key,
+                    old_status=current.get((e.target_type, e.key), slo.Status.UNKNOWN.value),
+                    new_status=e.status.value,
+                    availability=e.availability,
+                    p95=e.p95,
+                    error_budget=e.error_budget,
+                    changed_at=now,
+                )
+                for e in evaluations
+                if e.status.value != current.get((e.target_type, e.key), slo.Status.UNKNOWN.value)
+            ]
+            work.record(changes)
+            return len(changes)
