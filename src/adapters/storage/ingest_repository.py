@@ -64,8 +64,9 @@ class SqlIngestRepository:
             window_seconds=rows.window_seconds,
             received_at=rows.received_at,
             agent_version=rows.agent_version,
-        ).on_conflict_do_nothing(index_elements=["cluster_id", "ts"])
-        return connection.execute(statement).rowcount == 1
+        ).on_conflict_do_nothing(index_elements=["cluster_id", "ts"]).returning(schema.snapshot_log.c.ts)
+        # RETURNING rather than rowcount: psycopg reports -1 for this statement's rowcount.
+        return connection.execute(statement).first() is not None
 
     @staticmethod
     def _upsert_cluster(connection: Connection, rows: SnapshotRows) -> None:
