@@ -1,0 +1,481 @@
+"""Stitched reads of the master's tables (SPEC §6 query strategy), SQLAlchemy Core.
+
+A range ``(start, end]`` is cut into parts:
+
+- complete hours whose rollup is fresh (``rollup_state.version ==
+  aggregated_version``, or no state row at all) come from the hourly tables;
+- complete hours with a stale rollup come from the raw tables;
+- a partial hour at either end comes from raw rows — or, when its rollup is
+  fresh and the rest of that hour holds fewer snapshots than the part asked
+  for, from the hourly row minus the raw rows of the rest. Both give the same
+  integers; the second keeps "the last hour up to now" cheap because the rest
+  of the current hour is empty.
+
+Numbers are summed in SQL (GROUP BY); bucket JSON is merged in Python. All parts
+of one read run in one transaction (REPEATABLE READ on PostgreSQL) so that the
+freshness check and the rows it vouches for agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine, Table, and_, func, or_, select, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from adapters.storage import schema
+from application.ports.stats import EdgeKey, WorkloadKey
+from application.query.ports import ClusterInfo, Interval, RouteInfo
+from domain.timewindow import HOUR, hour_of
+from domain.totals import STATUS_CLASSES, EdgeTotals, IngressTotals, WorkloadTotals
+
+T = TypeVar("T", WorkloadTotals, EdgeTotals, IngressTotals)
+
+_STATUS_COLUMNS = tuple(f"status_{c}" for c in STATUS_CLASSES)
+_METHOD_COLUMNS = tuple(f"{m}_{kind}" for m in schema.METHODS for kind in ("requests", "errors"))
+_FLOAT_COLUMNS = frozenset({"latency_sum"})
+
+
+@dataclass(frozen=True, slots=True)
+class _RawPart:
+    """Raw rows with ``lo < ts <= hi``, added (sign 1) or taken away (sign -1)."""
+
+    lo: int
+    hi: int
+    sign: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _HourlyPart:
+    """Hourly rows with ``lo <= hour < hi``, except the listed hours."""
+
+    lo: int
+    hi: int
+    exclude: tuple[int, ...] = ()
+    sign: int = 1
+
+
+_Part = _RawPart | _HourlyPart
+
+
+@dataclass(frozen=True, slots=True)
+class _Family(Generic[T]):
+    raw: Table
+    hourly: Table
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+    has_buckets: bool
+    build: Callable[[dict[str, Any], dict[str, float]], T]
+
+
+def _workload(sums: dict[str, Any], buckets: dict[str, float]) -> WorkloadTotals:
+    return WorkloadTotals(
+        latency_sum=sums["latency_sum"],
+        latency_count=sums["latency_count"],
+        buckets=buckets,
+        requests=sums["requests"],
+        errors=sums["errors"],
+        status_classes={c: sums[f"status_{c}"] for c in STATUS_CLASSES},
+        tls_requests=sums["tls_requests"],
+        total_requests=sums["total_requests"],
+    )
+
+
+def _edge(sums: dict[str, Any], _buckets: dict[str, float]) -> EdgeTotals:
+    return EdgeTotals(
+        requests=sums["requests"],
+        failures=sums["failures"],
+        latency_sum=sums["latency_sum"],
+        latency_count=sums["latency_count"],
+    )
+
+
+def _ingress(sums: dict[str, Any], buckets: dict[str, float]) -> IngressTotals:
+    methods = {
+        m.upper(): [sums[f"{m}_requests"], sums[f"{m}_errors"]]
+        for m in schema.METHODS
+        if sums[f"{m}_requests"] or sums[f"{m}_errors"]
+    }
+    return IngressTotals(
+        latency_sum=sums["latency_sum"],
+        latency_count=sums["latency_count"],
+        buckets=buckets,
+        requests=sums["requests"],
+        errors=sums["errors"],
+        status_classes={c: sums[f"status_{c}"] for c in STATUS_CLASSES},
+        methods=methods,
+    )
+
+
+WORKLOADS: _Family[WorkloadTotals] = _Family(
+    raw=schema.service_raw,
+    hourly=schema.service_hourly,
+    keys=("namespace", "name"),
+    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count",
+          "tls_requests", "total_requests"),
+    has_buckets=True,
+    build=_workload,
+)
+EDGES: _Family[EdgeTotals] = _Family(
+    raw=schema.edge_raw,
+    hourly=schema.edge_hourly,
+    keys=("src_ns", "src_name", "dst_ns", "dst_name"),
+    sums=("requests", "failures", "latency_sum", "latency_count"),
+    has_buckets=False,
+    build=_edge,
+)
+INGRESS: _Family[IngressTotals] = _Family(
+    raw=schema.ingress_raw,
+    hourly=schema.ingress_hourly,
+    keys=("service_key",),
+    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count", *_METHOD_COLUMNS),
+    has_buckets=True,
+    build=_ingress,
+)
+
+
+class _Accumulator:
+    """Signed sums per key (and per history interval) of one family's columns and buckets."""
+
+    def __init__(self, sums: tuple[str, ...]) -> None:
+        self._names = sums
+        self.sums: dict[Any, list[float]] = {}
+        self.buckets: dict[Any, dict[str, float]] = defaultdict(dict)
+
+    def add_sums(self, key: Any, values: tuple[Any, ...], sign: int) -> None:
+        mine = self.sums.get(key)
+        if mine is None:
+            mine = self.sums[key] = [0.0] * len(self._names)
+        for i, value in enumerate(values):
+            if value is not None:
+                mine[i] += sign * float(value)
+
+    def add_buckets(self, key: Any, text: str, sign: int) -> None:
+        if not text or text == "{}":
+            return
+        mine = self.buckets[key]
+        for le, count in json.loads(text).items():
+            mine[le] = mine.get(le, 0) + sign * count
+
+    def build(self, family: _Family[T]) -> dict[Any, T]:
+        out: dict[Any, T] = {}
+        for key, values in self.sums.items():
+            buckets = self.buckets.get(key, {})
+            if not any(values) and not any(buckets.values()):
+                continue  # nothing counted (or a hull whose inside was all taken away)
+            named = {
+                name: (value if name in _FLOAT_COLUMNS else round(value))
+                for name, value in zip(self._names, values, strict=True)
+            }
+            out[key] = family.build(named, dict(buckets))
+        return out
+
+
+class SqlStatsReader:
+    """``QueryStore`` (and ``StatsReader``) over the master's SQL tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- clusters and routes ---------------------------------------------------
+
+    def clusters(self) -> list[str]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(schema.clusters.c.cluster_id).order_by(schema.clusters.c.cluster_id)
+            )
+            return [row.cluster_id for row in rows]
+
+    def cluster_infos(self) -> list[ClusterInfo]:
+        table = schema.clusters
+        query = select(
+            table.c.cluster_id, table.c.first_seen, table.c.last_snapshot, table.c.last_received,
+            table.c.agent_version,
+        ).order_by(table.c.cluster_id)
+        with self._engine.connect() as connection:
+            return [ClusterInfo(**row._asdict()) for row in connection.execute(query)]
+
+    def routes(self, cluster_id: str) -> list[RouteInfo]:
+        table = schema.route_mapping
+        query = (
+            select(
+                table.c.domain, table.c.path_prefix, table.c.service_key, table.c.name, table.c.namespace,
+                table.c.service_name, table.c.service_port, table.c.tls, table.c.last_seen,
+            )
+            .where(table.c.cluster_id == cluster_id)
+            .order_by(table.c.domain, table.c.path_prefix, table.c.service_key)
+        )
+        with self._engine.connect() as connection:
+            return [
+                RouteInfo(**{**row._asdict(), "tls": bool(row.tls)})
+                for row in connection.execute(query)
+            ]
+
+    # -- stitched totals ---------------------------------------------------------
+
+    def covered_seconds(self, cluster_id: str, start: int, end: int) -> float:
+        with self._reading() as connection:
+            parts = self._plan(connection, cluster_id, start, end)
+            return self._covered(connection, cluster_id, parts)
+
+    def workload_totals(
+        self, cluster_id: str, start: int, end: int, keys: Collection[WorkloadKey] | None = None
+    ) -> dict[WorkloadKey, WorkloadTotals]:
+        return self._totals(WORKLOADS, cluster_id, start, end, keys)
+
+    def workload_keys(self, cluster_id: str, start: int, end: int) -> set[WorkloadKey]:
+        keys: set[WorkloadKey] = set()
+        with self._reading() as connection:
+            for part in self._plan(connection, cluster_id, start, end, allow_hull=False):
+                table = WORKLOADS.raw if isinstance(part, _RawPart) else WORKLOADS.hourly
+                query = select(table.c.namespace, table.c.name).distinct().where(
+                    table.c.cluster_id == cluster_id, _time_filter(table, part)
+                )
+                keys.update((row.namespace, row.name) for row in connection.execute(query))
+        return keys
+
+    def edge_totals(self, cluster_id: str, start: int, end: int) -> dict[EdgeKey, EdgeTotals]:
+        return self._totals(EDGES, cluster_id, start, end, None)
+
+    def ingress_totals(
+        self, cluster_id: str, start: int, end: int, service_keys: Collection[str] | None = None
+    ) -> dict[str, IngressTotals]:
+        keys = None if service_keys is None else [(k,) for k in service_keys]
+        totals = self._totals(INGRESS, cluster_id, start, end, keys)
+        return {key[0]: value for key, value in totals.items()}
+
+    def _totals(
+        self,
+        family: _Family[T],
+        cluster_id: str,
+        start: int,
+        end: int,
+        keys: Collection[tuple[str, ...]] | None,
+    ) -> dict[Any, T]:
+        if keys is not None and not keys:
+            return {}
+        with self._reading() as connection:
+            parts = self._plan(connection, cluster_id, start, end)
+            acc = _Accumulator(family.sums)
+            for part in parts:
+                table = family.raw if isinstance(part, _RawPart) else family.hourly
+                where = _where(table, cluster_id, part, family, keys)
+                key_columns = [table.c[k] for k in family.keys]
+                summed = select(*key_columns, *[func.sum(table.c[s]) for s in family.sums])
+                for row in connection.execute(summed.where(*where).group_by(*key_columns)):
+                    acc.add_sums(tuple(row[: len(key_columns)]), tuple(row[len(key_columns):]), part.sign)
+                if family.has_buckets:
+                    bucket_rows = select(*key_columns, table.c.buckets).where(*where)
+                    for row in connection.execute(bucket_rows):
+                        acc.add_buckets(tuple(row[:-1]), row[-1], part.sign)
+            return acc.build(family)
+
+    # -- history -----------------------------------------------------------------
+
+    def workload_history(
+        self, cluster_id: str, start: int, end: int, step: int, key: WorkloadKey, hourly: bool
+    ) -> list[Interval[WorkloadTotals]]:
+        return self._history(WORKLOADS, cluster_id, start, end, step, [key], hourly, WorkloadTotals)
+
+    def ingress_history(
+        self, cluster_id: str, start: int, end: int, step: int, service_keys: Collection[str], hourly: bool
+    ) -> list[Interval[IngressTotals]]:
+        keys = [(k,) for k in service_keys]
+        return self._history(INGRESS, cluster_id, start, end, step, keys, hourly, IngressTotals)
+
+    def _history(
+        self,
+        family: _Family[T],
+        cluster_id: str,
+        start: int,
+        end: int,
+        step: int,
+        keys: Collection[tuple[str, ...]],
+        hourly: bool,
+        empty: Callable[[], T],
+    ) -> list[Interval[T]]:
+        if step <= 0:
+            raise ValueError(f"history step must be positive, got {step}")
+        if hourly and step % HOUR:
+            raise ValueError(f"hourly history needs a step that is a multiple of {HOUR} s, got {step}")
+        ends = interval_ends(start, end, step)
+        if not ends:
+            return []
+        with self._reading() as connection:
+            if hourly:
+                parts = self._plan(connection, cluster_id, start, end, allow_hull=False)
+            else:
+                parts = [_RawPart(start, end)] if end > start else []
+            acc = _Accumulator(family.sums)
+            covered: dict[int, float] = defaultdict(float)
+            for part in parts:
+                self._history_part(connection, family, cluster_id, part, step, keys, acc, covered)
+            totals = acc.build(family)
+        return [
+            Interval(end=e, covered_seconds=covered.get(e, 0.0), totals=totals.get(e) or empty())
+            for e in ends
+        ]
+
+    def _history_part(
+        self,
+        connection: Connection,
+        family: _Family[T],
+        cluster_id: str,
+        part: _Part,
+        step: int,
+        keys: Collection[tuple[str, ...]],
+        acc: _Accumulator,
+        covered: dict[int, float],
+    ) -> None:
+        is_raw = isinstance(part, _RawPart)
+        table = family.raw if is_raw else family.hourly
+        time_column = table.c.ts if is_raw else table.c.hour
+        # An hourly row covers (hour, hour + 1 h]: it belongs to the interval holding its end.
+        shift = 0 if is_raw else HOUR
+        where = _where(table, cluster_id, part, family, keys)
+        columns = [time_column, *[table.c[s] for s in family.sums]]
+        if family.has_buckets:
+            columns.append(table.c.buckets)
+        for row in connection.execute(select(*columns).where(*where)):
+            interval = _interval_end(row[0] + shift, step)
+            values = tuple(row[1: 1 + len(family.sums)])
+            acc.add_sums(interval, values, part.sign)
+            if family.has_buckets:
+                acc.add_buckets(interval, row[-1], part.sign)
+        log, log_time, log_seconds = _coverage_columns(is_raw)
+        coverage = select(log_time, log_seconds).where(
+            log.c.cluster_id == cluster_id, _time_filter(log, part)
+        )
+        for moment, seconds in connection.execute(coverage):
+            covered[_interval_end(moment + shift, step)] += part.sign * float(seconds)
+
+    # -- the stitching plan --------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
+    def _plan(
+        self, connection: Connection, cluster_id: str, start: int, end: int, allow_hull: bool = True
+    ) -> list[_Part]:
+        """Which rows make up ``(start, end]``; see the module docstring."""
+        if end <= start:
+            return []
+        first_hour, last_hour = hour_of(start + 1), hour_of(end)
+        state = schema.rollup_state
+        rows = connection.execute(
+            select(state.c.hour, state.c.version, state.c.aggregated_version).where(
+                state.c.cluster_id == cluster_id, state.c.hour >= first_hour, state.c.hour <= last_hour
+            )
+        )
+        stale = {row.hour for row in rows if row.version != row.aggregated_version}
+        parts: list[_Part] = []
+        full_lo = -(-start // HOUR) * HOUR
+        full_hi = (end // HOUR) * HOUR
+        if full_lo < full_hi:
+            stale_full = tuple(sorted(h for h in stale if full_lo <= h < full_hi))
+            parts.append(_HourlyPart(full_lo, full_hi, stale_full))
+            parts.extend(_RawPart(h, h + HOUR) for h in stale_full)
+        for lo, hi in _partial_pieces(start, end, full_lo, full_hi):
+            hour = hour_of(hi)
+            fresh = hour not in stale
+            if allow_hull and fresh and self._hull_is_cheaper(connection, cluster_id, hour, lo, hi):
+                parts.append(_HourlyPart(hour, hour + HOUR))
+                if lo > hour:
+                    parts.append(_RawPart(hour, lo, -1))
+                if hi < hour + HOUR:
+                    parts.append(_RawPart(hi, hour + HOUR, -1))
+            else:
+                parts.append(_RawPart(lo, hi))
+        return parts
+
+    @staticmethod
+    def _hull_is_cheaper(connection: Connection, cluster_id: str, hour: int, lo: int, hi: int) -> bool:
+        """Whether the hour's snapshots outside ``(lo, hi]`` are fewer than those inside."""
+        log = schema.snapshot_log
+        stamps = connection.execute(
+            select(log.c.ts).where(log.c.cluster_id == cluster_id, log.c.ts > hour, log.c.ts <= hour + HOUR)
+        ).scalars().all()
+        inside = sum(1 for ts in stamps if lo < ts <= hi)
+        return inside > 0 and len(stamps) - inside < inside
+
+    @staticmethod
+    def _covered(connection: Connection, cluster_id: str, parts: list[_Part]) -> float:
+        total = 0.0
+        for part in parts:
+            log, _, seconds = _coverage_columns(isinstance(part, _RawPart))
+            value = connection.execute(
+                select(func.sum(seconds)).where(log.c.cluster_id == cluster_id, _time_filter(log, part))
+            ).scalar()
+            total += part.sign * float(value or 0.0)
+        return total
+
+
+def interval_ends(start: int, end: int, step: int) -> list[int]:
+    """Ends of the ``step``-long intervals (aligned to multiples of ``step``) that meet ``(start, end]``."""
+    if end <= start:
+        return []
+    first = _interval_end(start + 1, step)
+    last = _interval_end(end, step)
+    return list(range(first, last + 1, step))
+
+
+def _interval_end(moment: int, step: int) -> int:
+    """End of the interval ``(e - step, e]`` that holds ``moment``."""
+    return -(-moment // step) * step
+
+
+def _partial_pieces(start: int, end: int, full_lo: int, full_hi: int) -> list[tuple[int, int]]:
+    """The parts of ``(start, end]`` outside complete hours, cut so each lies in one hour."""
+    if full_lo < full_hi:
+        pieces = [(start, full_lo), (full_hi, end)]
+    else:
+        pieces = [(start, end)] if hour_of(start + 1) == hour_of(end) else [(start, full_lo), (full_lo, end)]
+    return [(lo, hi) for lo, hi in pieces if hi > lo]
+
+
+def _coverage_columns(is_raw: bool) -> tuple[Table, ColumnElement[Any], ColumnElement[Any]]:
+    if is_raw:
+        return schema.snapshot_log, schema.snapshot_log.c.ts, schema.snapshot_log.c.window_seconds
+    return schema.cluster_hourly, schema.cluster_hourly.c.hour, schema.cluster_hourly.c.covered_seconds
+
+
+def _time_filter(table: Table, part: _Part) -> ColumnElement[bool]:
+    if isinstance(part, _RawPart):
+        return and_(table.c.ts > part.lo, table.c.ts <= part.hi)
+    condition = and_(table.c.hour >= part.lo, table.c.hour < part.hi)
+    if part.exclude:
+        condition = and_(condition, table.c.hour.not_in(part.exclude))
+    return condition
+
+
+def _where(
+    table: Table, cluster_id: str, part: _Part, family: _Family[Any], keys: Collection[tuple[str, ...]] | None
+) -> list[ColumnElement[bool]]:
+    return [table.c.cluster_id == cluster_id, _time_filter(table, part), *_key_filter(table, family, keys)]
+
+
+def _key_filter(
+    table: Table, family: _Family[Any], keys: Collection[tuple[str, ...]] | None
+) -> list[ColumnElement[bool]]:
+    if keys is None:
+        return []
+    columns = [table.c[k] for k in family.keys]
+    if len(columns) == 1:
+        return [columns[0].in_([key[0] for key in keys])]
+    if len(keys) == 1:
+        (key,) = keys
+        return [and_(*(column == value for column, value in zip(columns, key, strict=True)))]
+    if len(keys) <= 50:
+        return [or_(*(and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))]
+    return [tuple_(*columns).in_(list(keys))]
