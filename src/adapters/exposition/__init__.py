@@ -1,0 +1,5 @@
+"""Prometheus text / OpenMetrics exposition parsing."""
+
+from adapters.exposition.parser import ExpositionParser
+
+__all__ = ["ExpositionParser"]

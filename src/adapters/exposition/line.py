@@ -1,0 +1,154 @@
+"""The complete grammar of one sample line, for lines the parser's fast path cannot settle.
+
+Prometheus text 0.0.4 and OpenMetrics text::
+
+    name{label="value",...} value [timestamp] [# {exemplar labels} value [timestamp]]
+    {"quoted.name", "quoted.label"="value"} value
+
+Label values are unescaped the way Prometheus does it: ``\\"``, ``\\\\`` and
+``\\n`` are escapes, any other backslash pair is kept as written. Whitespace is
+allowed between the name and ``{``, around ``=`` and ``,``, and a trailing comma
+before ``}`` is accepted (JMX exporter output has one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_QUOTE_OR_BACKSLASH = re.compile(r'["\\]')
+_ESCAPES = {"n": "\n", "\\": "\\", '"': '"'}
+_BLANK = " \t"
+
+
+class MalformedLine(ValueError):
+    """A sample line that does not follow the exposition grammar."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesText:
+    """Where the series part of a line (name and label block) ends, and what it says.
+
+    ``name`` is None only when the line names no metric at all (``{a="b"} 1``),
+    which callers treat as malformed.
+    """
+
+    name: str | None
+    labels: list[tuple[str, str]]
+    end: int
+
+
+def read_series(text: str) -> SeriesText:
+    """Parse the name and label block at the start of ``text`` (leading whitespace already removed)."""
+    match = METRIC_NAME.match(text)
+    name = match.group() if match else None
+    pos = match.end() if match else 0
+    size = len(text)
+    brace = pos
+    while brace < size and text[brace] in _BLANK:
+        brace += 1
+    if brace >= size or text[brace] != "{":
+        if name is None:
+            raise MalformedLine("no metric name")
+        return SeriesText(name, [], pos)
+    labels: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    pos = brace + 1
+    while True:
+        pos = _skip_blank(text, pos)
+        if pos >= size:
+            raise MalformedLine("label block not closed")
+        if text[pos] == "}":
+            return SeriesText(_require_name(name), labels, pos + 1)
+        quoted = text[pos] == '"'
+        if quoted:
+            label, pos = read_quoted(text, pos)
+        else:
+            label_match = _LABEL_NAME.match(text, pos)
+            if label_match is None:
+                raise MalformedLine(f"bad label name at column {pos}")
+            label, pos = label_match.group(), label_match.end()
+        pos = _skip_blank(text, pos)
+        if pos < size and text[pos] == "=":
+            pos = _skip_blank(text, pos + 1)
+            if pos >= size or text[pos] != '"':
+                raise MalformedLine(f"label {label!r} has no quoted value")
+            value, pos = read_quoted(text, pos)
+            if label in seen:
+                raise MalformedLine(f"label {label!r} given twice")
+            seen.add(label)
+            labels.append((label, value))
+        elif quoted and name is None:
+            # OpenMetrics 2 / Prometheus 3 form: the metric name is a bare quoted string inside the braces.
+            name = label
+        else:
+            raise MalformedLine(f"expected '=' after {label!r}")
+        pos = _skip_blank(text, pos)
+        if pos >= size:
+            raise MalformedLine("label block not closed")
+        if text[pos] == ",":
+            pos += 1
+        elif text[pos] != "}":
+            raise MalformedLine(f"expected ',' or '}}' at column {pos}")
+
+
+def read_quoted(text: str, pos: int) -> tuple[str, int]:
+    """Unescape the quoted string opening at ``text[pos]``; return it and the index past its closing quote."""
+    parts: list[str] = []
+    start = pos + 1
+    while True:
+        found = _QUOTE_OR_BACKSLASH.search(text, start)
+        if found is None:
+            raise MalformedLine("unterminated quoted string")
+        at = found.start()
+        parts.append(text[start:at])
+        if text[at] == '"':
+            return "".join(parts), at + 1
+        if at + 1 >= len(text):
+            raise MalformedLine("backslash at end of line")
+        escaped = text[at + 1]
+        parts.append(_ESCAPES.get(escaped, "\\" + escaped))
+        start = at + 2
+
+
+def read_value(rest: str) -> float | None:
+    """The sample value in what follows the series text: ``value [timestamp] [# exemplar]``.
+
+    None when it is not a number, the timestamp is not a number, or the
+    trailing part is not an exemplar. The timestamp is checked, not used: the
+    scrape's own time is the sample time (federation timestamps are milliseconds
+    of the source, unrelated to the agent's interval).
+    """
+    try:
+        return float(rest)
+    except ValueError:
+        pass
+    numbers, sharp, exemplar = rest.partition("#")
+    if sharp:
+        exemplar = exemplar.lstrip(_BLANK)
+        if not exemplar.startswith("{") or "}" not in exemplar:
+            return None
+    fields = numbers.split()
+    if not fields or len(fields) > 2:
+        return None
+    try:
+        if len(fields) == 2:
+            float(fields[1])
+        return float(fields[0])
+    except ValueError:
+        return None
+
+
+def _skip_blank(text: str, pos: int) -> int:
+    size = len(text)
+    while pos < size and text[pos] in _BLANK:
+        pos += 1
+    return pos
+
+
+def _require_name(name: str | None) -> str:
+    if name is None:
+        raise MalformedLine("no metric name")
+    return name
