@@ -1,0 +1,202 @@
+"""``POST /agent/snapshot`` over HTTP (FastAPI TestClient), on SQLite and PostgreSQL.
+
+Every rejected snapshot must answer the right status with a message naming the
+problem, and leave every table empty.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.storage.snapshot_builders import DELETE, row_counts, snapshot, with_change
+
+from adapters.api.app import create_app
+from adapters.storage.engine import make_engine
+from entrypoints.master_container import MasterContainer
+from entrypoints.master_settings import MasterSettings
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+MAX_BODY = 64 * 1024
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = MasterSettings(
+        database_url=database_url,
+        ingest_token=TOKEN,
+        allowed_clusters=["prod-eu-1", "prod-us-1"],
+        max_body=MAX_BODY,
+    )
+    with TestClient(create_app(MasterContainer(settings=settings))) as test_client:
+        yield test_client
+
+
+def stored_rows(database_url: str) -> dict[str, int]:
+    engine = make_engine(database_url)
+    try:
+        return row_counts(engine)
+    finally:
+        engine.dispose()
+
+
+def post(client: TestClient, document: Any, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    body = document if isinstance(document, bytes) else json.dumps(document).encode()
+    return client.post("/agent/snapshot", content=body,
+                       headers={"Content-Type": "application/json", **(AUTH if headers is None else headers)})
+
+
+def test_good_snapshot_is_stored_once(client: TestClient, database_url: str) -> None:
+    first = post(client, snapshot())
+    again = post(client, snapshot())
+    assert (first.status_code, first.json()) == (200, {"status": "stored"})
+    assert (again.status_code, again.json()) == (200, {"status": "duplicate"})
+    counts = stored_rows(database_url)
+    assert counts["snapshot_log"] == counts["service_raw"] == counts["edge_raw"] == counts["ingress_raw"] == 1
+    metrics = client.get("/metrics").text
+    assert 'meshslo_master_ingest_snapshots_total{result="stored"} 1.0' in metrics
+    assert 'meshslo_master_ingest_snapshots_total{result="duplicate"} 1.0' in metrics
+    assert "meshslo_master_ingest_seconds_count 2.0" in metrics
+
+
+BAD_SNAPSHOTS = [
+    pytest.param(["slo_data", "services", 0, "requests", 1, "delta"], "2",
+                 "slo_data.services[0].requests[1].delta: Input should be a valid integer", id="wrong-type"),
+    pytest.param(["slo_data", "services", 0, "requests", 1, "delta"], -1,
+                 "slo_data.services[0].requests[1].delta: Input should be greater than or equal to 0",
+                 id="negative-delta"),
+    pytest.param(["slo_data", "edges", 0, "failure_delta"], -3,
+                 "slo_data.edges[0].failure_delta: Input should be greater than or equal to 0",
+                 id="negative-edge-delta"),
+    pytest.param(["slo_data", "ingress", 0, "latency_buckets"], {"fast": 1, "+Inf": 2},
+                 "slo_data.ingress[0].latency_buckets: Value error, bucket key 'fast' is neither a number",
+                 id="bad-bucket-key"),
+    pytest.param(["slo_data", "services", 0, "latency_buckets"], {"NaN": 1},
+                 "slo_data.services[0].latency_buckets: Value error, bucket key 'NaN'", id="nan-bucket-key"),
+    pytest.param(["slo_data", "window_start"], 1_764_312_030,
+                 "slo_data: Value error, window_start (1764312030) must be before timestamp (1764312030)",
+                 id="window-start-equals-timestamp"),
+    pytest.param(["slo_data", "window_start"], 1_764_312_090,
+                 "must be before timestamp", id="window-start-after-timestamp"),
+    pytest.param(["cluster_id"], DELETE, "cluster_id: Field required", id="missing-cluster-id"),
+    pytest.param(["cluster_id"], "bad cluster!", "cluster_id: String should match pattern",
+                 id="malformed-cluster-id"),
+    pytest.param(["slo_data", "services", 0, "latency_sum"], "NaN",
+                 "slo_data.services[0].latency_sum: Input should be a valid number", id="string-nan-sum"),
+    pytest.param(["slo_data", "routes", 0, "service_port"], 70000,
+                 "slo_data.routes[0].service_port: Input should be less than or equal to 65535",
+                 id="port-out-of-range"),
+    pytest.param(["slo_data", "services"], {"namespace": "x"},
+                 "slo_data.services: Input should be a valid array", id="object-instead-of-list"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), BAD_SNAPSHOTS)
+def test_invalid_snapshot_is_refused_naming_the_field(
+    client: TestClient, database_url: str, path: list, value: Any, message: str
+) -> None:
+    response = post(client, with_change(snapshot(), path, value))
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b'{"cluster_id": "prod-eu-1", "slo_data": ', "body: Invalid JSON", id="truncated-json"),
+        pytest.param(b"", "body: Invalid JSON", id="empty-body"),
+        pytest.param(b"[1, 2]", "body: Input should be an object", id="json-array"),
+        pytest.param(b"\xff\xfe\x00garbage", "body: Invalid JSON", id="binary-garbage"),
+    ],
+)
+def test_unparseable_body_is_a_422_not_a_500(
+    client: TestClient, database_url: str, body: bytes, message: str
+) -> None:
+    response = post(client, body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+def test_every_problem_of_a_snapshot_is_listed(client: TestClient) -> None:
+    document = with_change(snapshot(), ["slo_data", "edges", 0, "request_delta"], -1)
+    document = with_change(document, ["slo_data", "ingress", 0, "latency_count"], "many")
+    detail = post(client, document).json()["detail"]
+    assert "slo_data.edges[0].request_delta" in detail
+    assert "slo_data.ingress[0].latency_count" in detail
+
+
+def oversize_snapshot() -> bytes:
+    services = [{"namespace": "shop", "name": f"workload-{i:05d}", "requests": []} for i in range(2000)]
+    body = json.dumps(snapshot(services=services)).encode()
+    assert len(body) > MAX_BODY
+    return body
+
+
+def test_oversize_body_is_refused_with_413(client: TestClient, database_url: str) -> None:
+    response = post(client, oversize_snapshot())
+    assert response.status_code == 413
+    assert f"larger than the limit of {MAX_BODY} bytes" in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+def test_oversize_chunked_body_without_content_length_is_refused_with_413(
+    client: TestClient, database_url: str
+) -> None:
+    body = oversize_snapshot()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 4096):
+            yield body[start:start + 4096]
+
+    response = client.post("/agent/snapshot", content=chunks(), headers=AUTH)
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        pytest.param({}, "missing bearer token", id="missing"),
+        pytest.param({"Authorization": "Bearer wrong"}, "wrong bearer token", id="wrong"),
+        pytest.param({"Authorization": f"Basic {TOKEN}"}, "missing bearer token", id="other-scheme"),
+        pytest.param({"Authorization": f"Bearer {TOKEN}x"}, "wrong bearer token", id="longer"),
+        pytest.param({"Authorization": "Bearer "}, "missing bearer token", id="empty"),
+    ],
+)
+def test_missing_or_wrong_token_is_refused_with_401(
+    client: TestClient, database_url: str, headers: dict[str, str], message: str
+) -> None:
+    response = post(client, snapshot(), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert message in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+def test_token_is_checked_before_the_body_is_read(client: TestClient) -> None:
+    """An unauthenticated client learns nothing about the contract (401, not 422)."""
+    response = post(client, b"not json at all", headers={})
+    assert response.status_code == 401
+
+
+def test_cluster_outside_the_allow_list_is_refused_with_403(client: TestClient, database_url: str) -> None:
+    response = post(client, snapshot(cluster_id="staging-1"))
+    assert response.status_code == 403
+    assert "'staging-1' is not in the allowed clusters" in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+    metrics = client.get("/metrics").text
+    assert 'meshslo_master_rejected_snapshots_total{reason="cluster_not_allowed"} 1.0' in metrics
+
+
+def test_readiness_and_liveness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
