@@ -14,7 +14,8 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_before_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from application.ports.agent import DeliveryError
@@ -112,9 +113,10 @@ class HttpMasterClient:
         policy = self._policy
         retrying = Retrying(
             stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline),
-            wait=wait_exponential_jitter(
-                initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
-            ),
+            # Exponential backoff plus up to ``jitter`` seconds, so that agents of many
+            # clusters do not come back to a recovering master in lockstep.
+            wait=wait_exponential(multiplier=policy.initial_backoff, max=policy.max_backoff)
+            + wait_random(0, policy.jitter),
             retry=retry_if_exception(lambda error: isinstance(error, _Retryable)),
             before_sleep=self._log_retry,
             reraise=True,

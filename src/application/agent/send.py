@@ -78,7 +78,7 @@ class SendUseCase:
             return Outcome.SENT
         outcome = self._enqueue(snapshot)
         self.flush(now)
-        if outcome is Outcome.SPOOLED and self.backlog == 0:
+        if self.backlog == 0:  # it was the newest in the queue, and the queue is gone
             return Outcome.SENT
         return outcome
 

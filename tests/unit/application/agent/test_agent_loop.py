@@ -1,0 +1,306 @@
+"""AgentLoop: fixed-rate cycles, failed scrapes, durable hand-off before state, restarts, flushing."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.unit.application.agent.delivery_fakes import (
+    BrokenSpool,
+    FakeCounterCollector,
+    FakeMasterClient,
+    FakeTime,
+    delivered_total,
+)
+
+from adapters.agent_state.state_file import StateFile
+from adapters.master_client.spool import SnapshotSpool
+from application.agent.cycle import AgentLoop, LoopOptions
+from application.agent.send import SendUseCase
+
+RATE = 7  # requests per second counted by the fake counter
+
+
+class RecordingStore:
+    def __init__(self) -> None:
+        self.saved: list[dict[str, Any]] = []
+
+    def load(self) -> dict[str, Any] | None:
+        return copy.deepcopy(self.saved[-1]) if self.saved else None
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.saved.append(copy.deepcopy(state))
+
+
+class Rig:
+    """One agent: fake time, a counter growing at RATE/s, a fake master, a real spool."""
+
+    def __init__(self, tmp_path: Path, time: FakeTime | None = None, scrape_cost: float = 0.0) -> None:
+        self.time = time or FakeTime()
+        self.scrape_cost = scrape_cost
+        self.master = FakeMasterClient()
+        self.spool = SnapshotSpool(tmp_path / "spool", max_items=1000)
+        self.store: Any = RecordingStore()
+
+    def counter(self) -> int:
+        return int(self.time.now) * RATE
+
+    def loop(self, cycles: int, interval: float = 10.0, flush_timeout: float = 30.0,
+             spool: Any = None, cluster_id: str = "c1", health: Any = None) -> AgentLoop:
+        rig = self
+
+        class Collector(FakeCounterCollector):
+            def run(self):  # type: ignore[no-untyped-def]
+                result = super().run()
+                rig.time.advance(rig.scrape_cost)
+                return result
+
+        self.collector = Collector(self.time.monotonic, self.counter)
+        self.sender = SendUseCase(self.master, spool if spool is not None else self.spool)
+        return AgentLoop(
+            self.collector, self.sender,
+            LoopOptions(cluster_id=cluster_id, agent_version="t", interval=interval, cycles=cycles,
+                        flush_timeout=flush_timeout),
+            stop=self.time, state_store=self.store, health_check=health,
+            monotonic=self.time.monotonic, wall_clock=self.time.wall,
+        )
+
+
+def test_cycles_run_at_a_fixed_rate_without_drift(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, scrape_cost=0.3)
+    start = rig.time.now
+    assert rig.loop(cycles=5, interval=10.0).run() == 0
+    assert rig.collector.runs == 5
+    # Waits make up for the time each cycle took: ticks stay at start + k·interval.
+    assert rig.time.waits == pytest.approx([9.7] * 4)
+    timestamps = rig.master.taken_timestamps
+    assert timestamps == [int(start) + 10 * k for k in range(1, 5)]
+    assert delivered_total(rig.master.taken) == RATE * 40
+
+
+def test_an_overrunning_cycle_skips_missed_ticks_and_stays_on_the_grid(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, scrape_cost=25.0)
+    start = rig.time.now
+    rig.loop(cycles=3, interval=10.0).run()
+    # Cycle 1 ends at +25: ticks +10 and +20 are missed, the next is +30.
+    assert rig.time.waits == pytest.approx([5.0, 5.0])
+    assert rig.master.taken_timestamps == [int(start) + 30, int(start) + 60]
+
+
+def test_a_failed_scrape_changes_nothing_and_the_next_covers_the_gap(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=0)
+    start = rig.time.now
+    loop.run_cycle()
+    saves = len(rig.store.saved)
+    rig.time.advance(10)
+    rig.collector.fail_next = 1
+    loop.run_cycle()
+    assert loop.status.scrape_failures == 1 and loop.status.last_cycle_ok is False
+    assert len(rig.store.saved) == saves  # no state write after a failed scrape
+    rig.time.advance(10)
+    loop.run_cycle()
+    assert loop.status.last_cycle_ok is True
+    [snapshot] = rig.master.taken
+    assert (snapshot.slo_data.window_start, snapshot.slo_data.timestamp) == (int(start), int(start) + 20)
+    assert delivered_total(rig.master.taken) == RATE * 20
+
+
+def test_an_unexpected_collect_error_does_not_stop_the_loop(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=3)
+    original = rig.collector.run
+    calls = {"n": 0}
+
+    def flaky():  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("bug")
+        return original()
+
+    rig.collector.run = flaky  # type: ignore[method-assign]
+    assert loop.run() == 0
+    assert loop.status.cycle_errors == 1
+    assert len(rig.master.taken) == 1
+
+
+def test_state_is_saved_after_each_hand_off_and_records_that_interval(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=0)
+    for _ in range(3):
+        loop.run_cycle()
+        # Whatever the master has taken, the saved state is the collector's state right after it.
+        assert rig.store.saved[-1]["collect"] == rig.collector.export_state()
+        rig.time.advance(10)
+    assert len(rig.store.saved) == 3
+    assert rig.store.saved[-1]["cluster_id"] == "c1"
+
+
+def test_state_is_saved_when_the_snapshot_is_spooled(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=0)
+    loop.run_cycle()
+    rig.time.advance(10)
+    rig.master.down = True
+    loop.run_cycle()
+    assert len(rig.spool) == 1
+    assert rig.store.saved[-1]["collect"] == rig.collector.export_state()
+
+
+def test_state_is_not_saved_while_a_snapshot_is_only_in_memory(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    broken = BrokenSpool(rig.spool)
+    loop = rig.loop(cycles=0, spool=broken)
+    loop.run_cycle()
+    saved_first = rig.store.saved[-1]
+    rig.master.down = True
+    for _ in range(2):
+        rig.time.advance(10)
+        loop.run_cycle()
+        assert rig.store.saved[-1] == saved_first
+        assert loop.status.last_cycle_ok is False
+
+    # Disk back: the held snapshots reach the spool in order, then the state may move on.
+    broken.broken = False
+    rig.time.advance(10)
+    loop.run_cycle()
+    assert rig.store.saved[-1]["collect"] == rig.collector.export_state()
+    rig.master.down = False
+    rig.sender.flush()
+    assert delivered_total(rig.master.taken) == RATE * 30
+
+
+def test_restart_with_saved_state_loses_no_interval(tmp_path: Path) -> None:
+    time = FakeTime()
+    first_scrape_value = int(time.now) * RATE
+    rig = Rig(tmp_path, time=time)
+    rig.store = StateFile(tmp_path / "state.json")
+    rig.loop(cycles=3, interval=10.0).run()
+    taken_before = list(rig.master.taken)
+
+    time.advance(3600)  # an hour down
+    second = Rig(tmp_path, time=time)
+    second.master = rig.master
+    second.store = StateFile(tmp_path / "state.json")
+    second.loop(cycles=2, interval=10.0).run()
+
+    new = rig.master.taken[len(taken_before):]
+    assert new[0].slo_data.window_start == taken_before[-1].slo_data.timestamp
+    # The loop ends right after its last scrape: the counter now is what that scrape read.
+    assert delivered_total(rig.master.taken) == second.counter() - first_scrape_value
+    assert [s.slo_data.timestamp - s.slo_data.window_start for s in new] == [3600, 10]
+
+
+def test_restart_after_spooled_but_unsent_snapshots_neither_loses_nor_doubles(tmp_path: Path) -> None:
+    time = FakeTime()
+    start = int(time.now)
+    rig = Rig(tmp_path, time=time)
+    rig.store = StateFile(tmp_path / "state.json")
+    rig.master.down = True
+    rig.loop(cycles=3, interval=10.0, flush_timeout=0).run()
+    assert rig.master.taken == [] and len(rig.spool) == 2
+
+    time.advance(100)
+    second = Rig(tmp_path, time=time)  # same spool directory, same state file
+    second.store = StateFile(tmp_path / "state.json")
+    assert second.loop(cycles=2, interval=10.0).run() == 0
+    timestamps = second.master.taken_timestamps
+    assert timestamps == sorted(timestamps) and len(set(timestamps)) == len(timestamps) == 4
+    assert delivered_total(second.master.taken) == (timestamps[-1] - start) * RATE
+
+
+def test_state_of_another_cluster_or_layout_is_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = Rig(tmp_path)
+    rig.store.saved.append({"format": 1, "cluster_id": "other", "collect": {"last": [5, 5]}})
+    loop = rig.loop(cycles=1, cluster_id="c1")
+    loop.restore_state()
+    assert rig.collector.last is None
+    assert "belongs to cluster 'other'" in caplog.text
+    rig.store.saved.append({"format": 99, "cluster_id": "c1", "collect": {}})
+    loop.restore_state()
+    assert rig.collector.last is None
+    rig.store.saved.append({"format": 1, "cluster_id": "c1", "collect": {"no": "last key"}})
+    loop.restore_state()  # the collector refuses it: start fresh, do not crash
+    assert rig.collector.last is None
+
+
+def test_cycles_then_flush_until_the_master_returns(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.master.down = True
+    attempts_seen: list[int] = []
+
+    def recover(snapshot: object) -> None:
+        attempts_seen.append(1)
+        if len(attempts_seen) >= 5:
+            rig.master.down = False
+
+    rig.master.on_send = recover
+    code = rig.loop(cycles=3, interval=10.0, flush_timeout=60.0).run()
+    assert code == 0
+    assert len(rig.spool) == 0
+    assert len(rig.master.taken) == 2
+    assert delivered_total(rig.master.taken) == RATE * 20
+
+
+def test_cycles_then_flush_gives_up_after_the_flush_timeout(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.master.down = True
+    loop = rig.loop(cycles=2, interval=10.0, flush_timeout=12.0)
+    before = rig.time.now
+    assert loop.run() == 1
+    # One wait between the two scrapes, then flush pauses adding up to the timeout.
+    assert rig.time.now - before == pytest.approx(10.0 + 12.0)
+    assert len(rig.spool) == 1  # still there for the next run
+
+
+def test_stop_request_ends_the_wait_flushes_once_and_exits_cleanly(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.time.stop_at = rig.time.now + 25.0
+    rig.master.down = True
+    loop = rig.loop(cycles=0, interval=10.0)
+    assert loop.run() == 0  # spooled snapshots are safe on disk: nothing lost
+    assert rig.collector.runs == 3
+    assert len(rig.spool) == 2
+    assert rig.store.saved[-1]["collect"] == rig.collector.export_state()
+
+
+def test_collector_health_is_checked_at_start_without_stopping(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=2, health=lambda: False)
+    assert loop.run() == 0
+    assert loop.status.collector_healthy is False
+    assert "health endpoint does not answer healthy" in caplog.text
+    assert len(rig.master.taken) == 1
+
+    def broken() -> bool:
+        raise OSError("no route")
+
+    rig2 = Rig(tmp_path / "2")
+    loop2 = rig2.loop(cycles=1, health=broken)
+    loop2.run()
+    assert loop2.status.collector_healthy is False
+
+
+def test_health_verdict(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=0, interval=10.0)
+    status = loop.status
+    status.started_at = rig.time.now
+    assert status.health(rig.time.now, 30.0)[0] is True  # no cycle yet
+    loop.run_cycle()
+    ok, body = status.health(rig.time.now, 30.0)
+    assert ok and body["last_success"] == rig.time.now
+    rig.collector.fail_next = 10
+    rig.time.advance(10)
+    loop.run_cycle()
+    assert status.health(rig.time.now, 30.0)[0] is True  # one failure is a blip
+    rig.time.advance(25)
+    loop.run_cycle()
+    ok, body = status.health(rig.time.now, 30.0)
+    assert not ok and "scrape failed" in body["last_error"]

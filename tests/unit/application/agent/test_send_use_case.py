@@ -1,0 +1,183 @@
+"""SendUseCase: order, spooling while the master is away, permanent refusals, full disks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.unit.application.agent.delivery_fakes import BrokenSpool, FakeMasterClient, make_snapshot
+
+from adapters.master_client.spool import SnapshotSpool
+from application.agent.send import Outcome, SendUseCase
+
+
+@pytest.fixture
+def master() -> FakeMasterClient:
+    return FakeMasterClient()
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> SnapshotSpool:
+    return SnapshotSpool(tmp_path / "spool", max_items=100)
+
+
+def test_sends_directly_when_nothing_is_queued(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+    sender = SendUseCase(master, spool)
+    assert sender.deliver(make_snapshot(100), now=5.0) is Outcome.SENT
+    assert master.taken_timestamps == [100]
+    assert len(spool) == 0
+    assert sender.counters.sent == 1 and sender.counters.last_sent_at == 5.0
+
+
+def test_spools_while_the_master_is_down_and_resends_in_order(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    sender = SendUseCase(master, spool)
+    sender.deliver(make_snapshot(100))
+    master.down = True
+    outcomes = [sender.deliver(make_snapshot(ts)) for ts in (130, 160, 190)]
+    assert outcomes == [Outcome.SPOOLED] * 3
+    assert len(spool) == 3 and sender.backlog == 3
+    assert sender.counters.spooled == 3 and sender.counters.failed == 3
+
+    master.down = False
+    # The next snapshot joins the back of the queue; the queue drains oldest first.
+    assert sender.deliver(make_snapshot(220)) is Outcome.SENT
+    assert master.taken_timestamps == [100, 130, 160, 190, 220]
+    assert sender.backlog == 0 and len(spool) == 0
+    assert sender.counters.sent == 5
+
+
+def test_a_queued_snapshot_is_never_overtaken_by_a_direct_send(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    sender = SendUseCase(master, spool)
+    master.down = True
+    sender.deliver(make_snapshot(100))
+    # Master back up but nobody has flushed: a new snapshot must not jump the queue.
+    master.down = False
+    order: list[int] = []
+    master.on_send = lambda snapshot: order.append(snapshot.slo_data.timestamp)
+    sender.deliver(make_snapshot(130))
+    assert order == [100, 130]
+
+
+def test_flush_stops_at_the_first_retryable_failure_and_keeps_the_rest(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    sender = SendUseCase(master, spool)
+    master.down = True
+    for ts in (100, 130, 160):
+        sender.deliver(make_snapshot(ts))
+    attempts = master.attempts
+
+    def fail_after_first(snapshot: object) -> None:
+        master.down = len(master.taken) >= 1
+
+    master.down = False
+    master.on_send = fail_after_first
+    assert sender.flush() == 1
+    assert master.attempts == attempts + 2  # one taken, one failed, the third not tried
+    assert master.taken_timestamps == [100]
+    assert sender.backlog == 2
+
+    master.on_send = None
+    master.down = False
+    assert sender.flush() == 2
+    assert master.taken_timestamps == [100, 130, 160]
+
+
+def test_a_permanently_refused_snapshot_is_dropped_and_does_not_block_the_queue(
+    master: FakeMasterClient, spool: SnapshotSpool, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender = SendUseCase(master, spool)
+    master.down = True
+    for ts in (100, 130, 160):
+        sender.deliver(make_snapshot(ts))
+    master.down = False
+    master.refuse = {130}
+    sender.flush()
+    assert master.taken_timestamps == [100, 160]
+    assert sender.backlog == 0
+    assert sender.counters.rejected == 1
+    assert "DROPPED snapshot cluster=c1 window=(100, 130]" in caplog.text
+    assert "HTTP 422" in caplog.text
+
+
+def test_a_directly_refused_snapshot_is_not_spooled(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+    sender = SendUseCase(master, spool)
+    master.refuse = {100}
+    assert sender.deliver(make_snapshot(100)) is Outcome.REJECTED
+    assert len(spool) == 0 and sender.counters.rejected == 1
+    assert sender.deliver(make_snapshot(130)) is Outcome.SENT
+
+
+def test_queue_survives_a_restart_of_the_agent(master: FakeMasterClient, tmp_path: Path) -> None:
+    first = SendUseCase(master, SnapshotSpool(tmp_path, max_items=100))
+    master.down = True
+    for ts in (100, 130):
+        first.deliver(make_snapshot(ts))
+
+    master.down = False
+    second = SendUseCase(master, SnapshotSpool(tmp_path, max_items=100))
+    assert second.backlog == 2
+    second.deliver(make_snapshot(160))
+    assert master.taken_timestamps == [100, 130, 160]
+
+
+def test_a_full_spool_keeps_the_newest_within_its_bound(master: FakeMasterClient, tmp_path: Path) -> None:
+    spool = SnapshotSpool(tmp_path, max_items=3)
+    sender = SendUseCase(master, spool)
+    master.down = True
+    for ts in range(100, 106):
+        sender.deliver(make_snapshot(ts))
+    assert spool.dropped == 3
+    master.down = False
+    sender.flush()
+    assert master.taken_timestamps == [103, 104, 105]
+
+
+def test_unwritable_spool_holds_snapshots_in_memory_until_it_works_again(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    broken = BrokenSpool(spool)
+    sender = SendUseCase(master, broken)
+    master.down = True
+    assert sender.deliver(make_snapshot(100)) is Outcome.IN_MEMORY
+    assert sender.deliver(make_snapshot(130)) is Outcome.IN_MEMORY
+    assert sender.durable is False and sender.backlog == 2
+    assert sender.counters.spool_errors >= 2
+
+    broken.broken = False
+    assert sender.deliver(make_snapshot(160)) is Outcome.SPOOLED
+    assert sender.durable is True
+    assert len(spool) == 3
+
+    master.down = False
+    sender.flush()
+    assert master.taken_timestamps == [100, 130, 160]
+
+
+def test_memory_held_snapshots_go_to_the_master_in_order_when_it_returns(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    broken = BrokenSpool(spool)
+    sender = SendUseCase(master, broken)
+    master.down = True
+    for ts in (100, 130):
+        sender.deliver(make_snapshot(ts))
+    master.down = False
+    assert sender.deliver(make_snapshot(160)) is Outcome.SENT
+    assert master.taken_timestamps == [100, 130, 160]
+    assert sender.durable is True and sender.backlog == 0
+
+
+def test_memory_hold_is_bounded(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+    sender = SendUseCase(master, BrokenSpool(spool), max_in_memory=2)
+    master.down = True
+    for ts in (100, 130, 160, 190):
+        sender.deliver(make_snapshot(ts))
+    assert sender.backlog == 2
+    master.down = False
+    sender.flush()
+    assert master.taken_timestamps == [160, 190]
