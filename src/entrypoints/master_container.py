@@ -15,8 +15,18 @@ from adapters.api.auth import ApiTokens
 from adapters.observability.master_metrics import MasterMetrics
 from adapters.storage.engine import create_schema, make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
+from adapters.storage.retention_repository import SqlRetentionRepository
+from adapters.storage.rollup_repository import SqlRollupRepository
+from adapters.storage.stats_reader import SqlStatsReader
+from adapters.storage.status_repository import SqlStatusRepository
+from adapters.storage.target_repository import SqlTargetRepository
+from application.master.aggregator import Aggregator
+from application.master.cleaner import Cleaner, Retention
 from application.master.ingest import IngestUseCase
+from application.master.jobs import JobIntervals, JobScheduler
 from application.master.readiness import ReadinessCheck
+from application.master.status_checker import StatusChecker
+from domain.slo import Target
 from entrypoints.master_settings import MasterSettings
 
 
@@ -47,3 +57,39 @@ class MasterContainer(containers.DeclarativeContainer):
         allowed_clusters=settings.provided.allowed_clusters,
     )
     readiness = providers.Singleton(ReadinessCheck, ingest_repository)
+
+    # Background jobs (aggregator, cleaner, status checker); the app lifespan starts ``jobs``.
+    stats_reader = providers.Singleton(SqlStatsReader, engine)
+    target_repository = providers.Singleton(SqlTargetRepository, engine)
+    status_repository = providers.Singleton(SqlStatusRepository, engine)
+    rollup_repository = providers.Singleton(SqlRollupRepository, engine)
+    retention_repository = providers.Singleton(SqlRetentionRepository, engine)
+    default_target = providers.Singleton(
+        Target, availability=settings.provided.default_availability, p95_ms=settings.provided.default_p95_ms
+    )
+    aggregator = providers.Singleton(
+        Aggregator, rollup_repository, raw_retention_seconds=settings.provided.raw_retention
+    )
+    retention = providers.Singleton(
+        Retention,
+        raw_seconds=settings.provided.raw_retention,
+        hourly_seconds=settings.provided.hourly_retention,
+        status_seconds=settings.provided.status_retention,
+    )
+    cleaner = providers.Singleton(Cleaner, retention_repository, retention)
+    status_checker = providers.Singleton(
+        StatusChecker,
+        stats=stats_reader,
+        targets=target_repository,
+        store=status_repository,
+        defaults=default_target,
+    )
+    job_intervals = providers.Singleton(
+        JobIntervals,
+        aggregate_seconds=settings.provided.aggregate_interval,
+        status_seconds=settings.provided.status_interval,
+        cleanup_seconds=settings.provided.cleanup_interval,
+    )
+    jobs = providers.Singleton(
+        JobScheduler, aggregator, cleaner, status_checker, job_intervals, metrics=metrics, clock=clock
+    )
