@@ -54,7 +54,9 @@ class AgentHttpServer:
         return int(self._server.server_address[1])
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="agent-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="agent-http", daemon=True
+        )
         self._thread.start()
         log.info("serving /healthz and /metrics on %s:%d", *self._server.server_address[:2])
 

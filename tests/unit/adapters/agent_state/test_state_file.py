@@ -1,0 +1,52 @@
+"""StateFile: atomic replace, round trip, corrupt files set aside."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from adapters.agent_state.state_file import StateFile, StateFileError
+
+
+def test_missing_file_is_a_first_start(tmp_path: Path) -> None:
+    assert StateFile(tmp_path / "state.json").load() is None
+
+
+def test_round_trip_including_non_finite_values(tmp_path: Path) -> None:
+    store = StateFile(tmp_path / "deep" / "state.json")
+    state = {"format": 1, "collect": {"counters": {'a{x="1"}': 12.5, "b": math.inf}, "last": 1764000000}}
+    store.save(state)
+    loaded = StateFile(tmp_path / "deep" / "state.json").load()
+    assert loaded == state
+
+
+def test_save_replaces_the_whole_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    store = StateFile(tmp_path / "state.json")
+    store.save({"counters": {str(i): i for i in range(1000)}})
+    store.save({"counters": {"only": 1}})
+    assert store.load() == {"counters": {"only": 1}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+@pytest.mark.parametrize("content", [b"", b'{"format": 1, "coll', b"\x00\xff", b"[1, 2]", b"null"])
+def test_unreadable_state_is_set_aside_and_the_agent_starts_fresh(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    store = StateFile(path)
+    assert store.load() is None
+    assert not path.exists()
+    assert (tmp_path / "state.json.corrupt").read_bytes() == content
+    assert "starting fresh" in caplog.text
+    store.save({"format": 1})
+    assert store.load() == {"format": 1}
+
+
+def test_unwritable_location_raises_a_state_file_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(StateFileError, match="cannot write state file"):
+        StateFile(blocker / "state.json").save({"a": 1})
