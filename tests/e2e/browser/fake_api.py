@@ -1,0 +1,173 @@
+"""A query API that serves fixed, schema-validated answers, plus the real page.
+
+Every answer is built from the query API's own response models
+(``adapters.api.schemas``), so the page is tested against the real field names.
+Used where a real master cannot easily produce the situation: 500 workloads and
+2,000 edges, API failures, a slow answer.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+
+from adapters.api import schemas
+from adapters.web import routes
+
+STATUSES = ("healthy", "warning", "critical", "unknown")
+RANGE = {"cluster_id": "fake-1", "start": 1_764_309_600, "end": 1_764_313_200, "covered_seconds": 3600.0}
+
+
+def _bucket_list() -> list[schemas.LatencyBucket]:
+    return [
+        schemas.LatencyBucket(le=le, count=c) for le, c in (("5", 40), ("10", 50), ("50", 25), ("+Inf", 5))
+    ]
+
+
+def _node(namespace: str, name: str, rps: float, rng: random.Random) -> schemas.MeshNode:
+    errors_pct = rng.choice([0.0, 0.2, 2.5, 7.0])
+    total = int(rps * 3600)
+    errors = int(total * errors_pct / 100)
+    return schemas.MeshNode(
+        id=f"{namespace}/{name}",
+        name=name,
+        namespace=namespace,
+        rps=rps,
+        avg_latency=12.5,
+        p50_latency=8.0,
+        p95_latency=40.0 + rng.random() * 300,
+        p99_latency=480.0,
+        error_rate=errors_pct,
+        availability=100 - errors_pct,
+        mtls_percent=rng.choice([100.0, 60.0, 0.0]),
+        total_requests=total,
+        errors=errors,
+        status=rng.choice(STATUSES),
+    )
+
+
+@dataclass
+class FakeData:
+    clusters: list[schemas.ClusterOut] = field(default_factory=list)
+    topology: schemas.TopologyResponse | None = None
+    domains: schemas.DomainsResponse | None = None
+    failing: set[str] = field(default_factory=set)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+def large_topology(workloads: int, edges: int, seed: int = 7) -> schemas.TopologyResponse:
+    rng = random.Random(seed)
+    nodes = [
+        _node(f"ns-{i % 25:02d}", f"svc-{i:04d}", round(math.exp(rng.uniform(-2, 6)), 3), rng)
+        for i in range(workloads)
+    ]
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < edges:
+        a, b = rng.randrange(workloads), rng.randrange(workloads)
+        if a != b:
+            pairs.add((a, b))
+    mesh_edges = [
+        schemas.MeshEdge(
+            source=nodes[a].id,
+            target=nodes[b].id,
+            rps=round(rng.uniform(0.01, 50), 3),
+            avg_latency=5.0,
+            error_rate=rng.choice([0.0, 3.0]),
+            total_requests=1000,
+            failures=0,
+        )
+        for a, b in sorted(pairs)
+    ]
+    return schemas.TopologyResponse(**RANGE, nodes=nodes, edges=mesh_edges)
+
+
+def one_cluster() -> list[schemas.ClusterOut]:
+    return [
+        schemas.ClusterOut(
+            cluster_id="fake-1",
+            first_seen=RANGE["start"],
+            last_snapshot=RANGE["end"],
+            last_received=RANGE["end"],
+            agent_version="0.1.0",
+        )
+    ]
+
+
+def empty_domains() -> schemas.DomainsResponse:
+    summary = schemas.DomainsGlobalSummary(
+        total_domains=0,
+        status_counts=schemas.StatusCounts(),
+        total_requests=0,
+        errors=0,
+        rps=0.0,
+        availability=None,
+        error_rate=None,
+    )
+    return schemas.DomainsResponse(**RANGE, domains=[], summary=summary)
+
+
+def create_fake_app(data: FakeData) -> FastAPI:
+    app = FastAPI()
+    app.include_router(routes.router)
+
+    def answer(name: str, request: Request, model: Any) -> Any:
+        data.requests.append((name, dict(request.query_params)))
+        if name in data.failing:
+            raise HTTPException(status_code=503, detail=f"{name} is unavailable (test)")
+        if model is None:
+            raise HTTPException(status_code=404, detail="nothing here (test)")
+        return model.model_dump(mode="json")
+
+    @app.get("/api/v2/clusters")
+    def clusters(request: Request) -> Any:
+        return answer("clusters", request, schemas.ClustersResponse(clusters=data.clusters))
+
+    @app.get("/api/v2/slo/mesh/topology")
+    def topology(request: Request) -> Any:
+        empty = schemas.TopologyResponse(**RANGE, nodes=[], edges=[])
+        return answer("topology", request, data.topology or empty)
+
+    @app.get("/api/v2/slo/mesh/service/detail")
+    def detail(request: Request, namespace: str, name: str) -> Any:
+        node = next(
+            (n for n in (data.topology.nodes if data.topology else []) if n.id == f"{namespace}/{name}"), None
+        )
+        model = None
+        if node is not None:
+            target = schemas.TargetInfo(availability=99.0, p95_ms=300.0, source="default")
+            model = schemas.ServiceDetailResponse(
+                **RANGE,
+                node=node,
+                targets=target,
+                error_budget=50.0,
+                step_seconds=300,
+                history=[
+                    schemas.ServiceHistoryPoint(
+                        timestamp=RANGE["start"] + 300 * (i + 1),
+                        rps=node.rps,
+                        p95=node.p95_latency,
+                        error_rate=node.error_rate,
+                        availability=node.availability,
+                        mtls_percent=node.mtls_percent,
+                    )
+                    for i in range(12)
+                ],
+                upstreams=[e for e in data.topology.edges if e.target == node.id],
+                downstreams=[e for e in data.topology.edges if e.source == node.id],
+                status_codes=[
+                    schemas.StatusCodeCount(code="2xx", count=node.total_requests - node.errors),
+                    schemas.StatusCodeCount(code="5xx", count=node.errors),
+                ],
+                latency_buckets=_bucket_list(),
+            )
+        return answer("detail", request, model)
+
+    @app.get("/api/v2/slo/domains/v2")
+    def domains(request: Request) -> Any:
+        return answer("domains", request, data.domains or empty_domains())
+
+    return app
