@@ -1,0 +1,1 @@
+"""A simulated cluster: an OpenTelemetry-Collector-style metrics endpoint with known ground truth."""
