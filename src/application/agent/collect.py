@@ -24,6 +24,8 @@ from domain.agent.roles import (
     FilterOptions,
     IngressLatency,
     IngressRequests,
+    ProbeRequests,
+    Reason,
     SeriesClassifier,
 )
 from domain.contract import Route, SLOData
@@ -137,21 +139,27 @@ class CollectUseCase:
     def _classify(
         self, scrape: Scrape, stats: CollectStats
     ) -> tuple[list[tuple[Series, float]], set[Backend]]:
-        """Kept samples (probe counters included: they compensate latency) and the ingress backends seen."""
+        """Samples that go to the delta stage (probe counters included: they compensate latency)
+        and the ingress-nginx backends whose key depends on the routes."""
         role_of = self._classifier.role
         kept: list[tuple[Series, float]] = []
         dropped: Counter[Dropped] = Counter()
         backends: set[Backend] = set()
+        probes = 0
         for sample in scrape.samples:
             role = role_of(sample[0])
             if isinstance(role, Dropped):
                 dropped[role] += 1
                 continue
             kept.append(sample)
-            if isinstance(role, IngressRequests | IngressLatency) and not role.backend.key:
+            if isinstance(role, ProbeRequests):
+                probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
+            elif isinstance(role, IngressRequests | IngressLatency) and not role.backend.key:
                 backends.add(role.backend)
         self._classifier.prune(len(scrape.samples))
-        stats.series_kept = len(kept)
+        stats.series_kept = len(kept) - probes
+        if probes:
+            stats.filtered[Reason.PROBE.value] = probes
         for role, count in dropped.items():
             bucket = stats.filtered if role.filtered else stats.skipped
             bucket[role.reason.value] = bucket.get(role.reason.value, 0) + count
