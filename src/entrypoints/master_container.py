@@ -13,8 +13,9 @@ from dependency_injector import containers, providers
 
 from adapters.api.auth import ApiTokens
 from adapters.observability.master_metrics import MasterMetrics
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
+from adapters.storage.migrate import SchemaMigrator
 from adapters.storage.retention_repository import SqlRetentionRepository
 from adapters.storage.rollup_repository import SqlRollupRepository
 from adapters.storage.stats_reader import SqlStatsReader
@@ -26,6 +27,8 @@ from application.master.ingest import IngestUseCase
 from application.master.jobs import JobIntervals, JobScheduler
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
+from application.query.service import Defaults as QueryDefaults
+from application.query.service import SloQueryService
 from domain.slo import Target
 from entrypoints.master_settings import MasterSettings
 
@@ -42,7 +45,7 @@ class MasterContainer(containers.DeclarativeContainer):
     metrics = providers.Singleton(MasterMetrics)
 
     engine = providers.Resource(_dispose, providers.Singleton(make_engine, settings.provided.database_url))
-    migrate = providers.Callable(create_schema, engine)
+    schema_migrator = providers.Singleton(SchemaMigrator, engine)
 
     api_tokens = providers.Singleton(
         ApiTokens, ingest_token=settings.provided.ingest_token, read_token=settings.provided.read_token
@@ -56,7 +59,7 @@ class MasterContainer(containers.DeclarativeContainer):
         clock=clock,
         allowed_clusters=settings.provided.allowed_clusters,
     )
-    readiness = providers.Singleton(ReadinessCheck, ingest_repository)
+    readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator)
 
     # Background jobs (aggregator, cleaner, status checker); the app lifespan starts ``jobs``.
     stats_reader = providers.Singleton(SqlStatsReader, engine)
@@ -92,4 +95,19 @@ class MasterContainer(containers.DeclarativeContainer):
     )
     jobs = providers.Singleton(
         JobScheduler, aggregator, cleaner, status_checker, job_intervals, metrics=metrics, clock=clock
+    )
+
+    # Query API (``Provide["query_service"]`` in adapters.api.query).
+    query_defaults = providers.Singleton(
+        QueryDefaults,
+        availability=settings.provided.default_availability,
+        p95_ms=settings.provided.default_p95_ms,
+    )
+    query_service = providers.Singleton(
+        SloQueryService,
+        store=stats_reader,
+        targets=target_repository,
+        status_history=status_repository,
+        defaults=query_defaults,
+        clock=clock,
     )

@@ -7,12 +7,14 @@ problem, and leave every table empty.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.storage.snapshot_builders import DELETE, row_counts, snapshot, with_change
+from tests.storage.snapshot_builders import DELETE, row_counts, with_change
+from tests.storage.snapshot_builders import snapshot as build_snapshot
 
 from adapters.api.app import create_app
 from adapters.storage.engine import make_engine
@@ -22,6 +24,13 @@ from entrypoints.master_settings import MasterSettings
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_BODY = 64 * 1024
+# Recent snapshots: the master's background jobs run during these tests, and its
+# cleaner would remove raw rows older than the raw retention.
+NOW = int(time.time())
+
+
+def snapshot(**kwargs: Any) -> dict[str, Any]:
+    return build_snapshot(**{"timestamp": NOW, **kwargs})
 
 
 @pytest.fixture
@@ -77,10 +86,10 @@ BAD_SNAPSHOTS = [
                  id="bad-bucket-key"),
     pytest.param(["slo_data", "services", 0, "latency_buckets"], {"NaN": 1},
                  "slo_data.services[0].latency_buckets: Value error, bucket key 'NaN'", id="nan-bucket-key"),
-    pytest.param(["slo_data", "window_start"], 1_764_312_030,
-                 "slo_data: Value error, window_start (1764312030) must be before timestamp (1764312030)",
+    pytest.param(["slo_data", "window_start"], NOW,
+                 f"slo_data: Value error, window_start ({NOW}) must be before timestamp ({NOW})",
                  id="window-start-equals-timestamp"),
-    pytest.param(["slo_data", "window_start"], 1_764_312_090,
+    pytest.param(["slo_data", "window_start"], NOW + 60,
                  "must be before timestamp", id="window-start-after-timestamp"),
     pytest.param(["cluster_id"], DELETE, "cluster_id: Field required", id="missing-cluster-id"),
     pytest.param(["cluster_id"], "bad cluster!", "cluster_id: String should match pattern",
@@ -200,3 +209,18 @@ def test_readiness_and_liveness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+
+
+def test_unreachable_database_leaves_the_master_up_but_not_ready() -> None:
+    # Nothing listens on port 9 of localhost: every connection is refused at once.
+    settings = MasterSettings(database_url="postgresql://meshslo@127.0.0.1:9/none", ingest_token=TOKEN)
+    with TestClient(create_app(MasterContainer(settings=settings))) as unready:
+        assert unready.get("/healthz").status_code == 200
+        ready = unready.get("/readyz")
+        assert ready.status_code == 503
+        assert "not migrated" in ready.json()["detail"]
+        response = post(unready, snapshot())
+        assert response.status_code == 503  # agents retry and spool on 5xx
+        assert "retry" in response.json()["detail"]
+        metrics = unready.get("/metrics").text
+        assert 'meshslo_master_ingest_snapshots_total{result="failed"} 1.0' in metrics

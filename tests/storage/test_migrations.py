@@ -40,3 +40,38 @@ def test_running_migrations_again_changes_nothing_and_keeps_rows(database_url: s
             assert connection.execute(schema.clusters.select()).all() == [("c1", 1, 2, 3, "x")]
     finally:
         engine.dispose()
+
+
+def test_migrator_keeps_trying_until_the_database_answers(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from adapters.storage import migrate
+
+    attempts: list[int] = []
+
+    def flaky_upgrade(_engine: object) -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise ConnectionRefusedError("database not up yet")
+
+    monkeypatch.setattr(migrate, "upgrade_to_head", flaky_upgrade)
+    migrator = migrate.SchemaMigrator(engine=None, retry_seconds=0.01)  # type: ignore[arg-type]
+    assert migrator.try_once() is False
+    assert not migrator.ready
+    assert "database not up yet" in (migrator.last_error or "")
+    assert migrator.keep_trying(threading.Event()) is True
+    assert migrator.ready and len(attempts) == 3 and migrator.last_error is None
+
+
+def test_migrator_stops_trying_when_asked(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from adapters.storage import migrate
+
+    def never(_engine: object) -> None:
+        raise ConnectionRefusedError("down")
+
+    monkeypatch.setattr(migrate, "upgrade_to_head", never)
+    stop = threading.Event()
+    stop.set()
+    assert migrate.SchemaMigrator(engine=None, retry_seconds=60).keep_trying(stop) is False  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ uses the lifespan to migrate the schema and to start and stop background jobs.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,19 +37,62 @@ def _jobs_of(container: Any) -> Any | None:
     return provider() if provider is not None else None
 
 
+class _Startup:
+    """Migrate, then start the jobs; when the database is not there yet, do both once it is."""
+
+    def __init__(self, container: Any, migrate: bool) -> None:
+        self._container = container
+        self._migrate = migrate
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._jobs: Any | None = None
+        self._jobs_lock = threading.Lock()
+
+    def start(self) -> None:
+        migrator = self._container.schema_migrator()
+        if not self._migrate:
+            migrator.mark_ready()
+        elif not migrator.try_once():
+            self._thread = threading.Thread(
+                target=self._migrate_then_start_jobs, args=(migrator,), name="meshslo-migrate", daemon=True
+            )
+            self._thread.start()
+            return
+        self._start_jobs()
+
+    def _migrate_then_start_jobs(self, migrator: Any) -> None:
+        if migrator.keep_trying(self._stop):
+            log.info("database schema migrated")
+            self._start_jobs()
+
+    def _start_jobs(self) -> None:
+        with self._jobs_lock:
+            if self._stop.is_set():
+                return
+            self._jobs = _jobs_of(self._container)
+            if self._jobs is not None:
+                self._jobs.start()
+
+    def stop(self) -> None:
+        with self._jobs_lock:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self._jobs is not None:
+            self._jobs.stop()
+
+
 def create_app(container: Any, migrate: bool = True) -> FastAPI:
+    """``migrate=False`` when the caller has already brought the schema up to date."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if migrate:
-            await run_in_threadpool(container.migrate)
-        jobs = _jobs_of(container)
-        if jobs is not None:
-            await run_in_threadpool(jobs.start)
+        startup = _Startup(container, migrate)
+        await run_in_threadpool(startup.start)
         try:
             yield
         finally:
-            if jobs is not None:
-                await run_in_threadpool(jobs.stop)
+            await run_in_threadpool(startup.stop)
             container.shutdown_resources()
 
     container.wire(packages=list(WIRED_PACKAGES))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -10,6 +12,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -42,3 +46,44 @@ def upgrade_to_head(engine: Engine) -> None:
         if current_revision(connection) == head_revision():
             return
         command.upgrade(alembic_config(connection), "head")
+
+
+class SchemaMigrator:
+    """Migrates at start and, while the database is unreachable, keeps trying in the background.
+
+    A master that starts before its database answers stays up (not ready, ingest
+    answering 503 so agents spool) instead of crash-looping.
+    """
+
+    def __init__(self, engine: Engine, retry_seconds: float = 5.0) -> None:
+        self._engine = engine
+        self._retry_seconds = retry_seconds
+        self._ready = threading.Event()
+        self.last_error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def mark_ready(self) -> None:
+        """The schema is known to be current (migrated by the caller)."""
+        self._ready.set()
+
+    def try_once(self) -> bool:
+        try:
+            upgrade_to_head(self._engine)
+        except Exception as error:  # unreachable database, lock timeout, …: retried
+            self.last_error = f"{type(error).__name__}: {error}"
+            log.warning("schema migration failed, retrying in %.0f s: %s", self._retry_seconds, error)
+            return False
+        self.last_error = None
+        self._ready.set()
+        return True
+
+    def keep_trying(self, stop: threading.Event) -> bool:
+        """Retry until migrated (True) or stopped (False)."""
+        while not stop.is_set():
+            if self.try_once():
+                return True
+            stop.wait(self._retry_seconds)
+        return False

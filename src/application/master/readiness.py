@@ -1,20 +1,33 @@
-"""Readiness of the master: can it reach its database?"""
+"""Readiness of the master: is its schema in place and its database reachable?"""
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from application.ports.ingest import HealthProbe
 
 log = logging.getLogger(__name__)
 
 
+class SchemaState(Protocol):
+    @property
+    def ready(self) -> bool: ...
+
+
+class _AlwaysReady:
+    ready = True
+
+
 class ReadinessCheck:
-    def __init__(self, probe: HealthProbe) -> None:
+    def __init__(self, probe: HealthProbe, schema: SchemaState | None = None) -> None:
         self._probe = probe
+        self._schema = schema if schema is not None else _AlwaysReady()
 
     def problem(self) -> str | None:
         """None when ready, else what is wrong (for the 503 body and the log)."""
+        if not self._schema.ready:
+            return "database schema not migrated yet (database unreachable at start?)"
         try:
             self._probe.ping()
         except Exception as error:  # any failure to reach the database means not ready
