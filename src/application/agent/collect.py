@@ -140,7 +140,7 @@ class CollectUseCase:
         self, scrape: Scrape, stats: CollectStats
     ) -> tuple[list[tuple[Series, float]], set[Backend]]:
         """Samples that go to the delta stage (probe counters included: they compensate latency)
-        and the ingress-nginx backends whose key depends on the routes."""
+        and the ingress-nginx backends that name a host (candidates for an inferred route)."""
         role_of = self._classifier.role
         kept: list[tuple[Series, float]] = []
         dropped: Counter[Dropped] = Counter()
@@ -154,7 +154,7 @@ class CollectUseCase:
             kept.append(sample)
             if isinstance(role, ProbeRequests):
                 probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
-            elif isinstance(role, IngressRequests | IngressLatency) and not role.backend.key:
+            elif isinstance(role, IngressRequests | IngressLatency) and role.backend.host:
                 backends.add(role.backend)
         self._classifier.prune(len(scrape.samples))
         stats.series_kept = len(kept) - probes
