@@ -1,0 +1,188 @@
+"""``meshslo agent`` as a real process against a local metrics endpoint and a local master."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, FakeMaster, MetricsEndpoint, free_port
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def agent_command(metrics: MetricsEndpoint, master: FakeMaster, workdir: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "entrypoints.cli", "agent",
+        "--cluster-id", "e2e-1",
+        "--metrics-url", metrics.url,
+        "--master-url", master.url,
+        "--health-url", "",
+        "--routes", "none",
+        "--interval", "1",
+        "--spool-dir", str(workdir / "spool"),
+        "--listen", "",
+        *extra,
+    ]
+
+
+def run_agent(command: list[str], timeout: float = 40) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("MESHSLO_CONFIG", None)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+@pytest.fixture
+def counters() -> dict[str, Counter]:
+    return {LINKERD: Counter(step=5, value=1000, reset_at={4}), TRAEFIK: Counter(step=3, value=40)}
+
+
+@pytest.fixture
+def metrics(counters: dict[str, Counter]) -> Iterator[MetricsEndpoint]:
+    endpoint = MetricsEndpoint(counters)
+    endpoint.start()
+    yield endpoint
+    endpoint.stop()
+
+
+def test_master_down_at_first_then_every_snapshot_arrives_once_in_order(
+    metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
+) -> None:
+    # The first eight POSTs (retries included) are answered 503: the first snapshots go to the spool.
+    master = FakeMaster(refuse=lambda n: 503 if n <= 8 else None)
+    master.start()
+    try:
+        result = run_agent(agent_command(metrics, master, tmp_path, "--cycles", "7", "--flush-timeout", "10"))
+    finally:
+        master.stop()
+    assert result.returncode == 0, result.stderr
+    assert "spooled" in result.stderr  # the first snapshots really did wait in the spool
+
+    timestamps = master.timestamps()
+    assert len(timestamps) == 6  # 7 scrapes: the first only remembers counters
+    assert timestamps == sorted(timestamps) and len(set(timestamps)) == len(timestamps)
+    windows = [(s["slo_data"]["window_start"], s["slo_data"]["timestamp"]) for s in master.taken]
+    # Contiguous windows: each starts where the previous one ended.
+    assert all(later[0] == earlier[1] for earlier, later in pairwise(windows))
+
+    linkerd, traefik = counters[LINKERD], counters[TRAEFIK]
+    assert len(linkerd.served) == 7
+    # 6 intervals of +5, except the reset at scrape 4, which counts the 2 it restarted with.
+    assert linkerd.increments_after_first() == 5 * 5 + 2
+    assert master.service_total() == linkerd.increments_after_first()
+    assert master.service_requests_total() == linkerd.increments_after_first()
+    assert master.ingress_total() == traefik.increments_after_first() == 3 * 6
+    assert not list((tmp_path / "spool").glob("*.json"))
+
+
+def test_restart_with_a_state_file_loses_no_interval(
+    metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
+) -> None:
+    master = FakeMaster()
+    master.start()
+    state = tmp_path / "state.json"
+    try:
+        command = agent_command(metrics, master, tmp_path, "--cycles", "3", "--state-file", str(state))
+        first = run_agent(command)
+        assert first.returncode == 0, first.stderr
+        assert state.is_file()
+        # Traffic while the agent is down.
+        for counter in counters.values():
+            counter.value += 1000
+        second = run_agent(command)
+        assert second.returncode == 0, second.stderr
+    finally:
+        master.stop()
+
+    linkerd, traefik = counters[LINKERD], counters[TRAEFIK]
+    assert len(linkerd.served) == 6
+    timestamps = master.timestamps()
+    assert len(timestamps) == 5 and timestamps == sorted(timestamps)
+    # The second run's first snapshot starts where the first run's last one ended.
+    assert master.taken[2]["slo_data"]["window_start"] == master.taken[1]["slo_data"]["timestamp"]
+    assert master.service_total() == linkerd.increments_after_first()
+    assert master.ingress_total() == traefik.increments_after_first() == 3 * 5 + 1000
+
+
+def test_sigterm_stops_cleanly_and_health_and_metrics_are_served(
+    metrics: MetricsEndpoint, tmp_path: Path
+) -> None:
+    master = FakeMaster()
+    master.start()
+    port = free_port()
+    state = tmp_path / "state.json"
+    command = agent_command(metrics, master, tmp_path, "--state-file", str(state))
+    command[command.index("--listen") + 1] = f"127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        health: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                health = response.json()
+                if len(master.taken) >= 2:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        assert len(master.taken) >= 2, "the agent did not deliver within 20 s"
+        assert response.status_code == 200 and health["ok"] is True and health["spool_depth"] == 0
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+        assert 'meshslo_agent_snapshots_total{result="sent"}' in text
+        assert "meshslo_agent_scrape_duration_seconds_count" in text
+
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        master.stop()
+    assert process.returncode == 0, stderr
+    assert "SIGTERM received" in stderr
+    assert state.is_file()
+
+
+def test_help_lists_every_documented_flag() -> None:
+    result = run_agent([sys.executable, "-m", "entrypoints.cli", "agent", "--help"])
+    assert result.returncode == 0
+    for flag in ("--cluster-id", "--master-url", "--ingest-token", "--metrics-url", "--health-url",
+                 "--metric-prefix", "--exclude-namespaces", "--admin-port", "--probe-compensation",
+                 "--no-probe-compensation", "--interval", "--scrape-timeout", "--cycles", "--routes",
+                 "--spool-dir", "--spool-max", "--state-file", "--listen", "--flush-timeout",
+                 "--config"):
+        assert flag in result.stdout, flag
+    for env in ("MESHSLO_CLUSTER_ID", "MESHSLO_AGENT_LISTEN", "MESHSLO_PROBE_COMPENSATION"):
+        assert env in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--interval", "abc"], "--interval"), (["--interval", "0"], "--interval"),
+     (["--routes", "consul"], "--routes"), (["--spool-max", "0"], "--spool-max"),
+     (["--cycles", "-1"], "--cycles"), (["--listen", "9464"], "--listen")],
+)
+def test_bad_values_exit_2_naming_the_flag(args: list[str], named: str) -> None:
+    result = run_agent([sys.executable, "-m", "entrypoints.cli", "agent", "--cluster-id", "c1", *args])
+    assert result.returncode == 2
+    assert named in result.stderr
+
+
+def test_missing_cluster_id_exits_2_naming_flag_and_environment() -> None:
+    env_free = {k: v for k, v in os.environ.items() if k != "MESHSLO_CLUSTER_ID"}
+    result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "agent"], capture_output=True,
+                            text=True, timeout=30, env={**env_free, "PYTHONPATH": str(ROOT / "src")})
+    assert result.returncode == 2
+    assert "--cluster-id / MESHSLO_CLUSTER_ID" in result.stderr
