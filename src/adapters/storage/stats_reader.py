@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, Table, and_, func, or_, select, tuple_
+from sqlalchemy import Engine, Table, and_, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -146,15 +146,17 @@ class _Accumulator:
     def __init__(self, sums: tuple[str, ...]) -> None:
         self._names = sums
         self.sums: dict[Any, list[float]] = {}
+        self.rows: dict[Any, int] = defaultdict(int)
         self.buckets: dict[Any, dict[str, float]] = defaultdict(dict)
 
-    def add_sums(self, key: Any, values: tuple[Any, ...], sign: int) -> None:
+    def add_sums(self, key: Any, values: tuple[Any, ...], rows: Any, sign: int) -> None:
         mine = self.sums.get(key)
         if mine is None:
             mine = self.sums[key] = [0.0] * len(self._names)
         for i, value in enumerate(values):
             if value is not None:
                 mine[i] += sign * float(value)
+        self.rows[key] += sign * int(rows or 0)
 
     def add_buckets(self, key: Any, text: str, sign: int) -> None:
         if not text or text == "{}":
@@ -166,9 +168,11 @@ class _Accumulator:
     def build(self, family: _Family[T]) -> dict[Any, T]:
         out: dict[Any, T] = {}
         for key, values in self.sums.items():
+            # Present when raw rows are behind it: an hour's rollup minus the rows
+            # outside the range may leave a key that no row inside the range had.
+            if self.rows[key] <= 0:
+                continue
             buckets = self.buckets.get(key, {})
-            if not any(values) and not any(buckets.values()):
-                continue  # nothing counted (or a hull whose inside was all taken away)
             named = {
                 name: (value if name in _FLOAT_COLUMNS else round(value))
                 for name, value in zip(self._names, values, strict=True)
@@ -267,9 +271,10 @@ class SqlStatsReader:
                 table = family.raw if isinstance(part, _RawPart) else family.hourly
                 where = _where(table, cluster_id, part, family, keys)
                 key_columns = [table.c[k] for k in family.keys]
-                summed = select(*key_columns, *[func.sum(table.c[s]) for s in family.sums])
+                summed = select(*key_columns, _row_count(table), *[func.sum(table.c[s]) for s in family.sums])
+                width = len(key_columns)
                 for row in connection.execute(summed.where(*where).group_by(*key_columns)):
-                    acc.add_sums(tuple(row[: len(key_columns)]), tuple(row[len(key_columns):]), part.sign)
+                    acc.add_sums(tuple(row[:width]), tuple(row[width + 1:]), row[width], part.sign)
                 if family.has_buckets:
                     bucket_rows = select(*key_columns, table.c.buckets).where(*where)
                     for row in connection.execute(bucket_rows):
@@ -339,13 +344,14 @@ class SqlStatsReader:
         # An hourly row covers (hour, hour + 1 h]: it belongs to the interval holding its end.
         shift = 0 if is_raw else HOUR
         where = _where(table, cluster_id, part, family, keys)
-        columns = [time_column, *[table.c[s] for s in family.sums]]
+        rows_behind = literal(1) if is_raw else table.c.sample_count
+        columns = [time_column, rows_behind, *[table.c[s] for s in family.sums]]
         if family.has_buckets:
             columns.append(table.c.buckets)
         for row in connection.execute(select(*columns).where(*where)):
             interval = _interval_end(row[0] + shift, step)
-            values = tuple(row[1: 1 + len(family.sums)])
-            acc.add_sums(interval, values, part.sign)
+            values = tuple(row[2: 2 + len(family.sums)])
+            acc.add_sums(interval, values, row[1], part.sign)
             if family.has_buckets:
                 acc.add_buckets(interval, row[-1], part.sign)
         log, log_time, log_seconds = _coverage_columns(is_raw)
@@ -457,6 +463,13 @@ def _time_filter(table: Table, part: _Part) -> ColumnElement[bool]:
     if part.exclude:
         condition = and_(condition, table.c.hour.not_in(part.exclude))
     return condition
+
+
+def _row_count(table: Table) -> ColumnElement[Any]:
+    """How many raw rows stand behind a group: counted for raw rows, recorded in hourly ones."""
+    if "sample_count" in table.c:
+        return func.sum(table.c.sample_count)
+    return func.count()
 
 
 def _where(
