@@ -125,7 +125,8 @@ def plain(value: Any) -> Any:
 def assert_close(left: Any, right: Any, path: str = "", rel: float = 1e-9) -> None:
     """Equal structures; floats equal within rounding."""
     if isinstance(left, dict):
-        assert isinstance(right, dict) and left.keys() == right.keys(), f"{path}: keys {left.keys()} != {right}"
+        assert isinstance(right, dict), f"{path}: {right!r} is not a mapping"
+        assert left.keys() == right.keys(), f"{path}: keys {left.keys()} != {right.keys()}"
         for key in left:
             assert_close(left[key], right[key], f"{path}.{key}", rel)
     elif isinstance(left, list):
