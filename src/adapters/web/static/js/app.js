@@ -59,7 +59,6 @@ class Dashboard {
     });
     $("#refresh-now").addEventListener("click", () => this.refresh());
     $("#refresh-toggle").addEventListener("click", () => this.setAutoRefresh(!this.autoRefresh));
-    window.addEventListener("resize", () => this.layers.mesh.graph.resize());
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && this.autoRefresh) this.refresh();
     });

@@ -4,7 +4,7 @@
 import { getJson } from "./api.js";
 import { barChart } from "./charts.js";
 import { append, el, statusBadge } from "./dom.js";
-import { DASH, fmtAvailability, fmtBound, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps } from "./format.js";
+import { DASH, fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps } from "./format.js";
 import { domainsFrom } from "./model.js";
 
 const STATUS_ORDER = ["critical", "warning", "healthy", "unknown"];
@@ -21,6 +21,11 @@ function meter(percent, className) {
   const bar = el("div", { class: `meter-fill ${className}` });
   bar.style.width = `${clamped}%`;
   return el("div", { class: "meter", role: "presentation" }, bar);
+}
+
+function previousText(previous) {
+  if (!previous.total_requests) return "Previous period: no traffic.";
+  return `Previous period: ${fmtAvailability(previous.availability)} available, p95 ${fmtMs(previous.p95)}, ${fmtRps(previous.rps)}.`;
 }
 
 function budgetStatus(budget) {
@@ -87,7 +92,7 @@ export class DomainsLayer {
     const hasBuckets = domain.latency_buckets.some((bucket) => bucket.count > 0);
     if (hasBuckets) {
       charts.push(() => barChart(canvas, {
-        labels: domain.latency_buckets.map((bucket) => fmtBound(bucket.le)),
+        labels: bucketLabels(domain.latency_buckets),
         values: domain.latency_buckets.map((bucket) => bucket.count),
         colors: "#5ec8f2",
         format: (value) => `${fmtCount(value)} requests`,
@@ -103,7 +108,8 @@ export class DomainsLayer {
         metric("Availability", fmtAvailability(s.availability), "availability", availabilityNote),
         metric("p95", fmtMs(s.p95), "p95", p95Note),
         metric("p99", fmtMs(s.p99), "p99"),
-        metric("Requests / s", fmtRps(s.rps), "rps", `${fmtCount(s.total_requests)} requests`)),
+        metric("Throughput", fmtRps(s.rps), "rps", `${fmtCount(s.total_requests)} requests`)),
+      el("div", { class: "previous", dataset: { metric: "previous" } }, previousText(domain.previous)),
       el("div", { class: "budget", dataset: { metric: "error_budget" } },
         el("div", { class: "budget-row" }, el("span", {}, "Error budget remaining"),
           el("span", { class: `metric-value-small text-${budgetStatus(budget)}` }, fmtBudget(budget))),

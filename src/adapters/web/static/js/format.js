@@ -42,11 +42,19 @@ export function fmtCount(value) {
   return Math.round(value).toLocaleString("en-US");
 }
 
-export function fmtBound(le) {
-  if (le === "+Inf" || le === Infinity || le === null) return "> last";
-  const bound = Number(le);
-  if (!Number.isFinite(bound)) return String(le);
-  return bound >= 1000 ? `≤ ${bound / 1000} s` : `≤ ${bound} ms`;
+function boundText(bound) {
+  return bound >= 1000 ? `${bound / 1000} s` : `${bound} ms`;
+}
+
+// Histogram bar labels: "≤ 25 ms" per finite bound; the +Inf bar is "> last finite bound".
+export function bucketLabels(buckets) {
+  let previous = null;
+  return buckets.map((bucket) => {
+    const bound = Number(bucket.le);
+    if (bucket.le === "+Inf" || !Number.isFinite(bound)) return previous === null ? "all" : `> ${boundText(previous)}`;
+    previous = bound;
+    return `≤ ${boundText(bound)}`;
+  });
 }
 
 export function fmtTime(seconds, rangeSeconds) {

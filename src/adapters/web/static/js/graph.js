@@ -16,6 +16,7 @@ const MTLS_FULL = 99.5;
 // instant; a concentric layout (busiest in the middle) is linear.
 const FORCE_LAYOUT_LIMIT = 120;
 const LARGE_EDGE_COUNT = 600;
+const MAX_FIT_ZOOM = 1.3;
 
 function mtlsRing(percent) {
   if (typeof percent !== "number") return { width: 1, color: "#3a4250", style: "dotted" };
@@ -152,12 +153,12 @@ function namespacePositions(nodes) {
 function layoutOptions(cy) {
   if (cy.nodes().length <= FORCE_LAYOUT_LIMIT) {
     return {
-      name: "cose", animate: false, randomize: true, fit: true, padding: 40,
+      name: "cose", animate: false, randomize: true, fit: false,
       numIter: 1500, nodeRepulsion: () => 9000, idealEdgeLength: () => 110, nodeOverlap: 8, gravity: 0.6,
     };
   }
   const positions = namespacePositions(cy.nodes());
-  return { name: "preset", animate: false, fit: true, padding: 20, positions: (node) => positions.get(node.id()) };
+  return { name: "preset", animate: false, fit: false, positions: (node) => positions.get(node.id()) };
 }
 
 export class MeshGraph {
@@ -168,6 +169,8 @@ export class MeshGraph {
     this.signature = "";
     this.large = null;
     this.lastWidth = 0;
+    this.lastHeight = 0;
+    new ResizeObserver(() => this.resize()).observe(container);
   }
 
   create(large) {
@@ -215,6 +218,7 @@ export class MeshGraph {
         cy.add(elements);
       });
       cy.layout(layoutOptions(cy)).run();
+      this.fit();
       this.signature = signature;
     }
     this.container.dataset.nodeCount = String(cy.nodes().length);
@@ -237,17 +241,26 @@ export class MeshGraph {
     });
   }
 
+  // Fit the whole graph, but never blow a three-node mesh up to giant circles.
   fit() {
-    if (this.cy) this.cy.fit(undefined, 30);
+    const cy = this.cy;
+    if (!cy || cy.elements().empty()) return;
+    cy.fit(undefined, 40);
+    if (cy.zoom() > MAX_FIT_ZOOM) {
+      cy.zoom(MAX_FIT_ZOOM);
+      cy.center();
+    }
   }
 
-  // The container changes width when the detail panel opens or closes: refit then,
-  // otherwise part of the graph would sit outside the visible area.
+  // The container changes width when the detail panel opens or closes (and the
+  // window resizes): refit then, or part of the graph would sit out of view.
   resize() {
     if (!this.cy) return;
     const width = this.container.clientWidth;
+    const height = this.container.clientHeight;
     this.cy.resize();
-    if (width && this.lastWidth && width !== this.lastWidth) this.fit();
+    if (width && height && (width !== this.lastWidth || height !== this.lastHeight)) this.fit();
     this.lastWidth = width;
+    this.lastHeight = height;
   }
 }

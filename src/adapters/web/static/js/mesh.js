@@ -3,7 +3,7 @@
 import { getJson } from "./api.js";
 import { barChart, lineChart } from "./charts.js";
 import { append, clear, el, statusBadge } from "./dom.js";
-import { fmtAvailability, fmtBound, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
+import { fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
 import { MeshGraph } from "./graph.js";
 import { detailFrom, splitId, topologyFrom } from "./model.js";
 
@@ -88,7 +88,6 @@ export class MeshLayer {
     this.renderTable();
     // The graph measures its container, so it is drawn once the layer is visible.
     requestAnimationFrame(() => {
-      this.graph.resize();
       this.graph.render(this.topology.nodes, this.topology.edges);
       this.graph.select(this.selected);
       this.root.dataset.renderedAt = String(performance.now());
@@ -143,7 +142,6 @@ export class MeshLayer {
     this.detail.dataset.nodeId = "";
     clear(this.detail);
     this.root.classList.remove("with-detail");
-    this.graph.resize();
   }
 
   async loadDetail(id, { quiet }) {
@@ -154,7 +152,6 @@ export class MeshLayer {
     const params = { ...this.context.params(), namespace, name };
     this.detail.hidden = false;
     this.root.classList.add("with-detail");
-    this.graph.resize();
     if (!quiet || this.detail.dataset.nodeId !== id) {
       this.detail.dataset.state = "loading";
       this.detail.dataset.nodeId = id;
@@ -236,7 +233,7 @@ export class MeshLayer {
     }
     if (bucketsWithData) {
       barChart(histogram.canvas, {
-        labels: detail.latency_buckets.map((bucket) => fmtBound(bucket.le)),
+        labels: bucketLabels(detail.latency_buckets),
         values: detail.latency_buckets.map((bucket) => bucket.count),
         colors: "#5ec8f2",
         format: (value) => `${fmtCount(value)} requests`,
