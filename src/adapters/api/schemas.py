@@ -9,11 +9,22 @@ observations) is ``null``, never NaN.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nan(cls, value: Any) -> Any:
+        # NaN and infinities have no JSON spelling: they are "no value".
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
 
 
 class RangeInfo(_Out):
@@ -174,6 +185,9 @@ class DomainsGlobalSummary(_Out):
     rps: float
     availability: float | None
     error_rate: float | None
+    unrouted_service_keys: list[str] = Field(
+        default_factory=list, description="Backends with traffic but no route (counted in the totals)"
+    )
 
 
 class DomainsResponse(RangeInfo):
