@@ -27,6 +27,9 @@ def run(argv: list[str]) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "debug":
+        # Alembic announces every plugin it loads at INFO: noise in a server log.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if settings.ingest_token is None:
         log.warning("no ingest token configured: any client can post snapshots (set --ingest-token)")
     if settings.allowed_clusters:
