@@ -49,8 +49,8 @@ class Counter:
 
 
 class _Server:
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.port = free_port()
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int | None = None) -> None:
+        self.port = port or free_port()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
@@ -101,7 +101,7 @@ class MetricsEndpoint(_Server):
 class FakeMaster(_Server):
     """Answers ``refuse(request_number)`` (an HTTP status) or 200, and keeps what it took."""
 
-    def __init__(self, refuse: Callable[[int], int | None] = lambda n: None) -> None:
+    def __init__(self, refuse: Callable[[int], int | None] = lambda n: None, port: int | None = None) -> None:
         self.refuse = refuse
         self.requests = 0
         self.taken: list[dict[str, Any]] = []
@@ -128,7 +128,7 @@ class FakeMaster(_Server):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        super().__init__(Handler)
+        super().__init__(Handler, port)
 
     @property
     def url(self) -> str:

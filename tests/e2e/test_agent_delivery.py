@@ -20,12 +20,12 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def agent_command(metrics: MetricsEndpoint, master: FakeMaster, workdir: Path, *extra: str) -> list[str]:
+def agent_command(metrics: MetricsEndpoint, master_url: str, workdir: Path, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "entrypoints.cli", "agent",
         "--cluster-id", "e2e-1",
         "--metrics-url", metrics.url,
-        "--master-url", master.url,
+        "--master-url", master_url,
         "--health-url", "",
         "--routes", "none",
         "--interval", "1",
@@ -61,7 +61,8 @@ def test_master_down_at_first_then_every_snapshot_arrives_once_in_order(
     master = FakeMaster(refuse=lambda n: 503 if n <= 8 else None)
     master.start()
     try:
-        result = run_agent(agent_command(metrics, master, tmp_path, "--cycles", "7", "--flush-timeout", "10"))
+        command = agent_command(metrics, master.url, tmp_path, "--cycles", "7", "--flush-timeout", "10")
+        result = run_agent(command)
     finally:
         master.stop()
     assert result.returncode == 0, result.stderr
@@ -84,6 +85,39 @@ def test_master_down_at_first_then_every_snapshot_arrives_once_in_order(
     assert not list((tmp_path / "spool").glob("*.json"))
 
 
+def test_master_not_listening_at_first_then_the_spool_drains_in_order(
+    metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    nobody = f"http://127.0.0.1:{port}"  # nothing listens there until the master starts below
+    command = agent_command(metrics, nobody, tmp_path, "--cycles", "6", "--flush-timeout", "15")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=ROOT)
+    master: FakeMaster | None = None
+    try:
+        deadline = time.monotonic() + 15
+        while len(list((tmp_path / "spool").glob("*.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(list((tmp_path / "spool").glob("*.json"))) >= 2, "nothing was spooled"
+        master = FakeMaster(port=port)
+        master.start()
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        if master is not None:
+            master.stop()
+    assert process.returncode == 0, stderr
+    assert master is not None
+    timestamps = master.timestamps()
+    assert len(timestamps) == 5
+    assert timestamps == sorted(timestamps) and len(set(timestamps)) == 5
+    assert master.service_total() == counters[LINKERD].increments_after_first()
+    assert master.ingress_total() == counters[TRAEFIK].increments_after_first()
+
+
 def test_restart_with_a_state_file_loses_no_interval(
     metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
@@ -91,7 +125,7 @@ def test_restart_with_a_state_file_loses_no_interval(
     master.start()
     state = tmp_path / "state.json"
     try:
-        command = agent_command(metrics, master, tmp_path, "--cycles", "3", "--state-file", str(state))
+        command = agent_command(metrics, master.url, tmp_path, "--cycles", "3", "--state-file", str(state))
         first = run_agent(command)
         assert first.returncode == 0, first.stderr
         assert state.is_file()
@@ -120,7 +154,7 @@ def test_sigterm_stops_cleanly_and_health_and_metrics_are_served(
     master.start()
     port = free_port()
     state = tmp_path / "state.json"
-    command = agent_command(metrics, master, tmp_path, "--state-file", str(state))
+    command = agent_command(metrics, master.url, tmp_path, "--state-file", str(state))
     command[command.index("--listen") + 1] = f"127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
