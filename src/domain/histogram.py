@@ -108,6 +108,9 @@ def quantile(q: float, buckets: Mapping[str, float]) -> float | None:
         bucket_start = ordered[b - 1].upper_bound
         count -= ordered[b - 1].count
         rank -= ordered[b - 1].count
+    if count == 0:
+        # Only for q = 0 with an empty first bucket: 0/0, which Prometheus answers with NaN.
+        return None
     return bucket_start + (bucket_end - bucket_start) * (rank / count)
 
 
