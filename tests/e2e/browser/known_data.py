@@ -73,12 +73,36 @@ def _ingress(key: str, ok_get: int, ok_post: int, failed_get: int) -> dict[str, 
 
 
 ROUTES = [
-    {"name": "shop", "namespace": "shop", "domain": "shop.example.com", "path_prefix": "/",
-     "service_key": "shop-frontend-80", "service_name": "frontend", "service_port": 80, "tls": True},
-    {"name": "api", "namespace": "shop", "domain": "api.example.com", "path_prefix": "/v1",
-     "service_key": "shop-checkout-8080", "service_name": "checkout", "service_port": 8080, "tls": False},
-    {"name": "hostile", "namespace": "xss", "domain": XSS_DOMAIN, "path_prefix": XSS_PATH,
-     "service_key": "xss-hostile-80", "service_name": XSS_WORKLOAD, "service_port": 80, "tls": True},
+    {
+        "name": "shop",
+        "namespace": "shop",
+        "domain": "shop.example.com",
+        "path_prefix": "/",
+        "service_key": "shop-frontend-80",
+        "service_name": "frontend",
+        "service_port": 80,
+        "tls": True,
+    },
+    {
+        "name": "api",
+        "namespace": "shop",
+        "domain": "api.example.com",
+        "path_prefix": "/v1",
+        "service_key": "shop-checkout-8080",
+        "service_name": "checkout",
+        "service_port": 8080,
+        "tls": False,
+    },
+    {
+        "name": "hostile",
+        "namespace": "xss",
+        "domain": XSS_DOMAIN,
+        "path_prefix": XSS_PATH,
+        "service_key": "xss-hostile-80",
+        "service_name": XSS_WORKLOAD,
+        "service_port": 80,
+        "tls": True,
+    },
 ]
 
 WORKLOAD_IDS = ["shop/frontend", "shop/checkout", "payments/payments", f"xss/{XSS_WORKLOAD}"]
