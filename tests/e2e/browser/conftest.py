@@ -9,12 +9,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from tests.e2e.browser import known_data
+from tests.e2e.browser.pages import PageProblems
 from tests.e2e.browser.server import serve
 
 CHROMIUM_ARGS = [
@@ -50,15 +50,6 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
-
-
-@dataclass
-class PageProblems:
-    """What the page did that it never should: dialogs, script errors, failed requests."""
-
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass
+class PageProblems:
+    """What the page did that it never should: dialogs, script errors."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
 
 READY_MESH = "#layer-mesh[data-state=ready][data-rendered-at]"
 READY_DOMAINS = "#layer-domains[data-state=ready]"

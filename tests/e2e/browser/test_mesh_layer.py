@@ -7,9 +7,15 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.browser import known_data
-from tests.e2e.browser.conftest import PageProblems
 from tests.e2e.browser.display import assert_shows
-from tests.e2e.browser.pages import click_graph_node, graph_ids, open_mesh, tile_text, wait_for_detail
+from tests.e2e.browser.pages import (
+    PageProblems,
+    click_graph_node,
+    graph_ids,
+    open_mesh,
+    tile_text,
+    wait_for_detail,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
