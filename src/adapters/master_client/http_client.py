@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 SNAPSHOT_PATH = "/agent/snapshot"
 # 408 and 429 say "try again later"; every other 4xx says the snapshot itself is wrong.
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
+# Refusals that say nothing about the snapshot and would refuse every one the
+# same way (wrong token, cluster not allowed, wrong URL): retrying at once is
+# pointless, but dropping would throw away every interval until an operator
+# fixes the configuration. They are reported as retryable so the snapshot
+# waits in the spool (in order, within its bound) and goes out once fixed.
+SYSTEMIC_CLIENT_STATUSES = frozenset({401, 403, 404})
 MAX_MESSAGE_CHARS = 500
 
 
@@ -79,7 +85,8 @@ class HttpMasterClient:
 
     Connection errors, timeouts, 5xx, 408 and 429 are retried with exponential
     backoff and jitter within ``policy``; when the budget is spent the error is
-    a retryable ``DeliveryError``. Any other 4xx is raised at once as
+    a retryable ``DeliveryError``. 401, 403 and 404 are raised at once, still
+    retryable (see SYSTEMIC_CLIENT_STATUSES). Any other 4xx is raised at once as
     non-retryable with the master's message. Any 2xx is success, including the
     master's answer to a re-sent snapshot it already stored.
     """
@@ -140,6 +147,12 @@ class HttpMasterClient:
         message = master_message(response)
         if is_retryable_status(response.status_code):
             raise _Retryable(message)
+        if response.status_code in SYSTEMIC_CLIENT_STATUSES:
+            raise DeliveryError(
+                f"master at {self._url} refuses this agent ({message}); check --master-url, "
+                "--ingest-token and the master's --allowed-clusters. Snapshots are kept meanwhile",
+                retryable=True,
+            )
         raise DeliveryError(f"master at {self._url} refused the snapshot: {message}", retryable=False)
 
     def _log_retry(self, state: RetryCallState) -> None:

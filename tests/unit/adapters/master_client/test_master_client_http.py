@@ -99,7 +99,7 @@ def test_retryable_failure_that_persists_is_a_retryable_delivery_error(failure: 
     assert all(pause <= FAST.max_backoff + FAST.jitter for pause in sleeps)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 422])
+@pytest.mark.parametrize("status", [400, 409, 413, 422])
 def test_other_4xx_fail_at_once_with_the_masters_message(status: int) -> None:
     script = Script((status, json.dumps({"detail": "slo_data.window_start: must be before timestamp"})))
     client, sleeps = client_for(script)
@@ -109,6 +109,17 @@ def test_other_4xx_fail_at_once_with_the_masters_message(status: int) -> None:
     assert len(script.requests) == 1 and sleeps == []
     assert f"HTTP {status}" in str(caught.value)
     assert "slo_data.window_start: must be before timestamp" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_refusals_of_the_agent_itself_are_not_retried_now_but_keep_the_snapshot(status: int) -> None:
+    script = Script((status, json.dumps({"detail": "missing or wrong ingest token"})))
+    client, sleeps = client_for(script)
+    with pytest.raises(DeliveryError) as caught:
+        client.send(make_snapshot(100))
+    assert len(script.requests) == 1 and sleeps == []
+    assert caught.value.retryable is True  # kept in the spool until the configuration is fixed
+    assert f"HTTP {status}" in str(caught.value) and "--ingest-token" in str(caught.value)
 
 
 def test_structured_detail_and_plain_text_messages_are_reported() -> None:
