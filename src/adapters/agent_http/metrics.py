@@ -68,6 +68,8 @@ class AgentMetricsCollector(Collector):
         yield _counter("spool_write_errors", "Failed writes to the spool", delivery.spool_errors)
         yield _gauge("spool_depth", "Snapshots waiting for the master", self._sender.backlog)
         yield _counter("state_save_failures", "Failed writes of the state file", status.state_save_failures)
+        yield _gauge("last_state_save_seconds", "Time the last state file write took",
+                     status.last_state_save_seconds)
         if status.last_success_at is not None:
             yield _gauge("last_success_timestamp_seconds", "Unix time of the last successful cycle",
                          status.last_success_at)

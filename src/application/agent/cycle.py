@@ -278,6 +278,7 @@ class AgentLoop:
         # skip its interval: wait until everything handed off is on disk.
         if self._state_store is None or not self._state_dirty or not self._sender.durable:
             return
+        started = self._monotonic()
         state = {
             "format": STATE_FORMAT,
             "cluster_id": self._options.cluster_id,
@@ -291,6 +292,7 @@ class AgentLoop:
             log.error("could not save state (%s); a restart now would lose intervals", error)
             return
         self._state_dirty = False
+        self.status.last_state_save_seconds = self._monotonic() - started
 
 
 def _number(source: Any, name: str, default: int) -> int:

@@ -32,6 +32,7 @@ class AgentStatus:
     scrape_failures: int = 0
     cycle_errors: int = 0  # unexpected failures inside a cycle (bugs, bad data)
     state_save_failures: int = 0
+    last_state_save_seconds: float = 0.0
     last_cycle_ok: bool | None = None
     last_success_at: float | None = None  # wall clock of the last cycle that scraped and handed off
     last_error: str | None = None
