@@ -140,13 +140,21 @@ class HttpMasterClient:
             response = self._http.post(self._url, content=body)
         except httpx.TimeoutException as error:
             raise _Retryable(f"timed out ({type(error).__name__})") from error
-        except httpx.TransportError as error:
+        except httpx.HTTPError as error:
             raise _Retryable(f"{type(error).__name__}: {error}") from error
         if response.is_success:
             return
         message = master_message(response)
         if is_retryable_status(response.status_code):
             raise _Retryable(message)
+        if response.is_redirect:
+            # A POST is not followed blindly across a redirect; the URL is what needs fixing.
+            location = response.headers.get("location", "?")
+            raise DeliveryError(
+                f"master at {self._url} redirects to {location} (HTTP {response.status_code}); "
+                "set --master-url to the final address. Snapshots are kept meanwhile",
+                retryable=True,
+            )
         if response.status_code in SYSTEMIC_CLIENT_STATUSES:
             raise DeliveryError(
                 f"master at {self._url} refuses this agent ({message}); check --master-url, "

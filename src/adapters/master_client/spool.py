@@ -102,8 +102,13 @@ class SnapshotSpool:
         if match is None:
             raise ValueError(f"{item.ref!r} is not a spool entry")
         sequence = int(match.group(1))
-        with contextlib.suppress(FileNotFoundError):
+        try:
             self._path(sequence).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            # Forgotten here all the same: a restart may send it again, which the master ignores.
+            log.error("cannot delete delivered snapshot %s (%s)", self._path(sequence), error)
         with contextlib.suppress(ValueError):
             self._sequences.remove(sequence)
 

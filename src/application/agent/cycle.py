@@ -133,11 +133,14 @@ class AgentLoop:
     def shutdown(self, drain: bool) -> int:
         """Flush the spool (until empty or ``flush_timeout`` when draining, one pass otherwise), persist."""
         sender = self._sender
-        if sender.backlog:
-            if drain:
-                self._drain(self._monotonic() + self._options.flush_timeout)
-            else:
-                sender.flush(self._wall())
+        try:
+            if sender.backlog:
+                if drain:
+                    self._drain(self._monotonic() + self._options.flush_timeout)
+                else:
+                    sender.flush(self._wall())
+        except Exception:  # what is spooled stays spooled; still save the state below
+            log.exception("flushing the spool failed")
         self._persist_if_safe()
         if sender.backlog == 0:
             return 0
@@ -195,7 +198,13 @@ class AgentLoop:
                 log.error("built an invalid snapshot; this interval is lost: %s", error)
                 self._persist_if_safe()
                 return
-            outcome = self._sender.deliver(snapshot, self._wall())
+            try:
+                outcome = self._sender.deliver(snapshot, self._wall())
+            except Exception as error:  # a bug in delivery must not stop the agent either
+                status.cycle_errors += 1
+                self._cycle_failed(f"delivery failed: {type(error).__name__}: {error}")
+                log.exception("delivery failed unexpectedly; this interval may be lost")
+                return
             data = snapshot.slo_data
             log.info(
                 "interval (%d, %d]: %d services, %d edges, %d backends, %d routes -> %s (%d waiting)",

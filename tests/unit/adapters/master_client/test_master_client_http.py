@@ -122,6 +122,25 @@ def test_refusals_of_the_agent_itself_are_not_retried_now_but_keep_the_snapshot(
     assert f"HTTP {status}" in str(caught.value) and "--ingest-token" in str(caught.value)
 
 
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_keeps_the_snapshot_and_names_the_new_address(status: int) -> None:
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://master.example/agent/snapshot"})
+
+    client = HttpMasterClient("http://master.example", None, timeout=1.0, policy=FAST,
+                              transport=httpx.MockTransport(redirect), sleep=lambda _: None)
+    with pytest.raises(DeliveryError, match=r"redirects to https://master\.example/agent/snapshot") as caught:
+        client.send(make_snapshot(100))
+    assert caught.value.retryable is True
+
+
+def test_an_unexpected_transport_failure_is_retryable() -> None:
+    client, _ = client_for(Script(httpx.DecodingError("garbled")))
+    with pytest.raises(DeliveryError) as caught:
+        client.send(make_snapshot(100))
+    assert caught.value.retryable is True
+
+
 def test_structured_detail_and_plain_text_messages_are_reported() -> None:
     detail = [{"loc": ["body", "cluster_id"], "msg": "String should match pattern"}]
     client, _ = client_for(Script((422, json.dumps({"detail": detail}))))

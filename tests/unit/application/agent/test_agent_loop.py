@@ -304,3 +304,19 @@ def test_health_verdict(tmp_path: Path) -> None:
     loop.run_cycle()
     ok, body = status.health(rig.time.now, 30.0)
     assert not ok and "scrape failed" in body["last_error"]
+
+
+def test_an_unexpected_delivery_error_is_counted_and_the_loop_goes_on(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=4)
+    calls = {"n": 0}
+
+    def explode_once(snapshot: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("bug in delivery")
+
+    rig.master.on_send = explode_once
+    assert loop.run() == 0
+    assert loop.status.cycle_errors == 1
+    assert len(rig.master.taken) == 2  # the interval whose delivery blew up is lost, loudly
