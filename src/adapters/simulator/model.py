@@ -93,6 +93,8 @@ class ClusterModel:
         self._pending_restarts: list[Source] = []
         self._steps: deque[tuple[int, StepTruth]] = deque(maxlen=history)
         self._pod_counter = 0
+        self.restart_count = 0  # restarts done (not merely scheduled)
+        self.rollout_count = 0
         self._label_cache: dict[Labels, str] = {}
         self._linkerd_bounds = (*map(float, LINKERD_BOUNDS_MS), INF)
         self._linkerd_le = [format_bound(b) for b in self._linkerd_bounds]
@@ -202,6 +204,7 @@ class ClusterModel:
             for source in self._pending_restarts:
                 if source in self.sources and not source.draining and not source.capped:
                     source.restart()
+                    self.restart_count += 1
             self._pending_restarts = []
 
     def _schedule_restart(self, *kinds: str) -> None:
@@ -218,6 +221,7 @@ class ClusterModel:
             return
         self.rng.choice(pods).draining = True
         self.sources.append(self._new_proxy(workload, 0, self._random_name(10)))
+        self.rollout_count += 1
 
     # ------------------------------------------------------------------ traffic
 

@@ -120,4 +120,6 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             payload["latest_step"] = model.step
             payload["first_observed_step"] = model.first_observed
             payload["last_observed_step"] = model.last_observed
+            payload["restarts"] = model.restart_count
+            payload["rollouts"] = model.rollout_count
         self._json(200, payload)

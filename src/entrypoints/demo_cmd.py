@@ -1,0 +1,154 @@
+"""``meshslo demo``: a master on SQLite, a simulated cluster and an agent, all local.
+
+The three run as child processes with their output in ``<data-dir>/logs``.
+The demo waits for the master to be ready, prints the dashboard URL, and
+then watches: Ctrl-C or SIGTERM stops the children (agent first, so its last
+snapshot still reaches the master); a child that dies on its own stops the
+demo with a non-zero exit and the end of that child's log.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from pydantic import Field
+
+from entrypoints.children import Child
+from entrypoints.config import Duration, ProcessSettings, load_settings
+
+CLUSTER_ID = "demo"
+
+
+def _flag(name: str) -> dict[str, str]:
+    return {"flag": name}
+
+
+class DemoSettings(ProcessSettings):
+    """Fields carry a ``demo_`` prefix: ``MESHSLO_DEMO_…`` never collides with the children's variables."""
+
+    demo_data_dir: Path = Field(Path("./data/demo"), description="database, spool, state and logs",
+                                json_schema_extra=_flag("--data-dir"))
+    demo_host: str = Field("127.0.0.1", description="address the master (and dashboard) listens on",
+                           json_schema_extra=_flag("--host"))
+    demo_port: int = Field(8080, ge=0, le=65535, description="dashboard port (0: any free port)",
+                           json_schema_extra=_flag("--port"))
+    demo_interval: Duration = Field(5.0, gt=0, description="agent scrape interval",
+                                    json_schema_extra=_flag("--interval"))
+    demo_seed: int = Field(1, description="seed of the simulated cluster", json_schema_extra=_flag("--seed"))
+    demo_start_timeout: Duration = Field(60.0, gt=0, description="how long to wait for the master",
+                                         json_schema_extra=_flag("--start-timeout"))
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class Demo:
+    def __init__(self, settings: DemoSettings) -> None:
+        self.settings = settings
+        data = settings.demo_data_dir.resolve()
+        self.data = data
+        host = settings.demo_host
+        port = settings.demo_port or free_port(host)
+        self.url = f"http://{host}:{port}"
+        sim_port = free_port("127.0.0.1")
+        self.sim_url = f"http://127.0.0.1:{sim_port}"
+        routes = data / "routes.json"
+        interval = f"{settings.demo_interval:g}"
+        logs = data / "logs"
+        self.simulator = Child("simulator", [
+            "simulate", "--listen", f"127.0.0.1:{sim_port}", "--seed", str(settings.demo_seed),
+            "--routes-out", str(routes),
+        ], logs / "simulator.log")
+        self.master = Child("master", [
+            "master", "--database-url", f"sqlite:///{data / 'meshslo.db'}", "--listen", f"{host}:{port}",
+            "--aggregate-interval", "1m", "--status-interval", "15s",
+        ], logs / "master.log")
+        self.agent = Child("agent", [
+            "agent", "--cluster-id", CLUSTER_ID, "--master-url", self.url,
+            "--metrics-url", f"{self.sim_url}/metrics", "--health-url", "",
+            "--routes", f"file:{routes}", "--interval", interval,
+            "--spool-dir", str(data / "spool"), "--state-file", str(data / "agent-state.json"),
+            "--listen", "",
+        ], logs / "agent.log")
+        self.stop_requested = threading.Event()
+
+    @property
+    def children(self) -> list[Child]:
+        return [self.master, self.simulator, self.agent]
+
+    def _wait_ready(self, url: str, child: Child, deadline: float) -> bool:
+        while time.monotonic() < deadline and not self.stop_requested.is_set():
+            if child.exit_code() is not None:
+                return False
+            try:
+                if httpx.get(url, timeout=2.0).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        return False
+
+    def _died(self, child: Child) -> int:
+        print(f"meshslo demo: the {child.name} exited unexpectedly with code {child.exit_code()}; "
+              f"last lines of {child.log_path}:\n{child.tail()}", file=sys.stderr, flush=True)
+        return 1
+
+    def run(self) -> int:
+        self.data.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.settings.demo_start_timeout
+        self.master.start()
+        self.simulator.start()
+        for child, url in ((self.simulator, f"{self.sim_url}/healthz"), (self.master, f"{self.url}/readyz")):
+            if not self._wait_ready(url, child, deadline):
+                if self.stop_requested.is_set():
+                    return 0
+                if child.exit_code() is not None:
+                    return self._died(child)
+                waited = self.settings.demo_start_timeout
+                print(f"meshslo demo: the {child.name} did not become ready within {waited:g}s; "
+                      f"last lines of {child.log_path}:\n{child.tail()}", file=sys.stderr, flush=True)
+                return 1
+        self.agent.start()
+        print(f"meshslo demo: dashboard at {self.url}/  (simulated cluster '{CLUSTER_ID}' at "
+              f"{self.sim_url}/metrics, logs in {self.data / 'logs'}; Ctrl-C to stop)", flush=True)
+        while not self.stop_requested.wait(0.5):
+            for child in self.children:
+                if child.exit_code() is not None:
+                    return self._died(child)
+        return 0
+
+    def shutdown(self) -> None:
+        # Agent first: its last snapshot still finds the master; then the rest.
+        for child in (self.agent, self.simulator, self.master):
+            child.stop()
+
+
+def run(argv: list[str]) -> int:
+    settings = load_settings(DemoSettings, argv, "meshslo demo",
+                             "Run a master on SQLite, a simulated cluster and an agent, all local.")
+    demo = Demo(settings)
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if not demo.stop_requested.is_set():
+            print(f"meshslo demo: {signal.Signals(signum).name} received, stopping", flush=True)
+        demo.stop_requested.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        code = demo.run()
+    finally:
+        demo.shutdown()
+    if code == 0:
+        print("meshslo demo: stopped", flush=True)
+    return code

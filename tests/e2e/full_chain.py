@@ -1,0 +1,213 @@
+"""Real processes for the full-chain tests: simulator, master and agent, and the truth checks.
+
+Every process is ``python -m entrypoints.cli …`` with a clean ``MESHSLO_*``
+environment and its output in a log file, shown when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+# Scrape timestamps are whole seconds: with a 1.2 s interval two scrapes never share one,
+# so the agent never has to hold a scrape back (which would shift its baseline off the simulator's).
+INTERVAL = "1.2"
+CLUSTER = "sim-e2e"
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
+    env["PYTHONPATH"] = os.pathsep.join([SRC, env.get("PYTHONPATH", "")])
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    name: str
+    args: list[str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Proc:
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *self.args],
+                                        stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        env=clean_env(), start_new_session=True)
+        handle.close()
+        return self
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, procs: list[Proc] = ()) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        for proc in procs:
+            if not proc.running():
+                raise AssertionError(f"{proc.name} exited while waiting for {what}:\n{proc.output()[-4000:]}")
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Chain:
+    """A simulator and a master; agents are run on demand."""
+
+    workdir: Path
+    database_url: str
+    sim_args: list[str] = field(default_factory=list)
+    procs: list[Proc] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.master_port = free_port()
+        self.sim_port = free_port()
+        self.master_url = f"http://127.0.0.1:{self.master_port}"
+        self.sim_url = f"http://127.0.0.1:{self.sim_port}"
+        self.routes = self.workdir / "routes.json"
+        self.state = self.workdir / "agent-state.json"
+        self.spool = self.workdir / "spool"
+
+    def _proc(self, name: str, args: list[str]) -> Proc:
+        proc = Proc(name, args, self.workdir / f"{name}.log")
+        self.procs.append(proc)
+        return proc
+
+    def start_simulator(self) -> Proc:
+        proc = self._proc("simulator", ["simulate", "--listen", f"127.0.0.1:{self.sim_port}",
+                                        "--routes-out", str(self.routes), *self.sim_args]).start()
+        wait_until(lambda: httpx.get(f"{self.sim_url}/healthz").status_code == 200, 20, "simulator", [proc])
+        return proc
+
+    def start_master(self) -> Proc:
+        proc = self._proc("master", ["master", "--database-url", self.database_url,
+                                     "--listen", f"127.0.0.1:{self.master_port}",
+                                     "--aggregate-interval", "1h", "--status-interval", "1h"]).start()
+        wait_until(lambda: httpx.get(f"{self.master_url}/readyz").status_code == 200, 40, "master", [proc])
+        return proc
+
+    def agent(self, cycles: int, name: str = "agent") -> Proc:
+        return self._proc(name, [
+            "agent", "--cluster-id", CLUSTER, "--master-url", self.master_url,
+            "--metrics-url", f"{self.sim_url}/metrics", "--health-url", "",
+            "--routes", f"file:{self.routes}", "--interval", INTERVAL, "--scrape-timeout", "5s",
+            "--cycles", str(cycles), "--flush-timeout", "20s", "--spool-dir", str(self.spool),
+            "--state-file", str(self.state), "--listen", "",
+        ]).start()
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"----- {p.name} ({p.log})\n{p.output()[-3000:]}" for p in self.procs)
+
+    def truth(self) -> dict[str, Any]:
+        return httpx.get(f"{self.sim_url}/truth", timeout=10).json()
+
+    def api(self, path: str, **params: str) -> dict[str, Any]:
+        response = httpx.get(f"{self.master_url}{path}",
+                             params={"cluster_id": CLUSTER, "time_range": "1h", **params}, timeout=20)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.json()
+
+
+def true_quantile_bucket(buckets: dict[str, int], q: float) -> tuple[float, float]:
+    """(lower, upper] of the bucket holding the q-quantile of cumulative ``buckets``."""
+    ordered = sorted(((float(k), v) for k, v in buckets.items()), key=lambda kv: kv[0])
+    rank = q * ordered[-1][1]
+    lower = 0.0
+    for bound, cumulative in ordered:
+        if cumulative >= rank:
+            return lower, bound
+        lower = bound
+    return lower, ordered[-1][0]
+
+
+def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
+    """Every workload, edge and backend the master shows equals the simulator's truth exactly."""
+    topology = chain.api("/api/v2/slo/mesh/topology")
+    nodes = {node["id"]: node for node in topology["nodes"]}
+    expected = {wid: item for wid, item in truth["workloads"].items() if item["total"]}
+    assert expected, "the simulator produced no traffic"
+    assert {n for n, node in nodes.items() if node["total_requests"]} == set(expected)
+    for wid, item in expected.items():
+        node = nodes[wid]
+        assert node["total_requests"] == item["total"], wid
+        assert node["errors"] == item["errors"], wid
+        assert round(node["mtls_percent"] * item["total"] / 100) == item["tls"], wid
+        lower, upper = true_quantile_bucket(item["latency_buckets"], 0.95)
+        if upper == float("inf"):
+            upper = lower  # a rank in +Inf reads as the highest finite bound
+        assert lower - 1e-9 <= node["p95_latency"] <= upper + 1e-9, (wid, node["p95_latency"], lower, upper)
+
+    edges = {(e["source"], e["target"]): e for e in topology["edges"]}
+    expected_edges = {tuple(eid.split("->")): item
+                      for eid, item in truth["edges"].items() if item["requests"]}
+    assert set(edges) == set(expected_edges)
+    for key, item in expected_edges.items():
+        assert edges[key]["total_requests"] == item["requests"], key
+        assert edges[key]["failures"] == item["failures"], key
+
+    domains = chain.api("/api/v2/slo/domains/v2")
+    services = {s["service_key"]: s for d in domains["domains"] for s in d["services"]}
+    expected_backends = {k: item for k, item in truth["backends"].items() if item["total"]}
+    assert set(expected_backends) <= set(services)
+    for key, item in expected_backends.items():
+        current = services[key]["current"]
+        assert current["total_requests"] == item["total"], key
+        assert current["errors"] == item["errors"], key
+        per_bucket, previous = {}, 0
+        for le, cumulative in item["latency_buckets"].items():
+            per_bucket[le] = cumulative - previous
+            previous = cumulative
+        shown = {b["le"]: b["count"] for b in services[key]["latency_distribution"]}
+        assert shown == per_bucket, key
+        methods: dict[str, int] = {}
+        for label, count in item["requests"].items():
+            method = label.split("|")[1]
+            method = method if method in ("GET", "POST", "PUT", "DELETE", "PATCH") else "OTHER"
+            methods[method] = methods.get(method, 0) + count
+        assert {m["method"]: m["requests"] for m in services[key]["methods"] if m["requests"]} == methods, key
