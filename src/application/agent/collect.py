@@ -10,7 +10,6 @@ was, so the next good scrape's deltas cover the gap and nothing is lost.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,15 +140,16 @@ class CollectUseCase:
     ) -> tuple[list[tuple[Series, float]], set[Backend]]:
         """Samples that go to the delta stage (probe counters included: they compensate latency)
         and the ingress-nginx backends that name a host (candidates for an inferred route)."""
-        role_of = self._classifier.role
+        known = self._classifier.known_roles()
+        classify = self._classifier.role
         kept: list[tuple[Series, float]] = []
-        dropped: Counter[Dropped] = Counter()
+        dropped: dict[Dropped, int] = {}
         backends: set[Backend] = set()
         probes = 0
         for sample in scrape.samples:
-            role = role_of(sample[0])
-            if isinstance(role, Dropped):
-                dropped[role] += 1
+            role = known.get(sample[0].key) or classify(sample[0])
+            if role.__class__ is Dropped:
+                dropped[role] = dropped.get(role, 0) + 1  # type: ignore[index]
                 continue
             kept.append(sample)
             if isinstance(role, ProbeRequests):
@@ -176,9 +176,11 @@ class CollectUseCase:
         routes = self._current_routes(stats)
         index = RouteIndex(routes)
         aggregator = Aggregator(index, probe_compensation=self._options.probe_compensation)
-        role_of = self._classifier.role
+        # Every series with a delta was classified by this cycle's _classify.
+        role_of = self._classifier.known_roles().__getitem__
+        add = aggregator.add
         for series, delta in deltas:
-            aggregator.add(role_of(series), delta)
+            add(role_of(series.key), delta)
         aggregate = aggregator.build()
         inferred = infer_nginx_routes(backends, aggregator, index)
         stats.routes = len(routes)

@@ -89,13 +89,26 @@ FILTER_REASONS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
 class Dropped:
-    reason: Reason
+    """A series left out, and why. One shared instance per reason, so that counting
+    dropped series per scrape hashes by identity instead of by value."""
 
-    @property
-    def filtered(self) -> bool:
-        return self.reason in FILTER_REASONS
+    __slots__ = ("filtered", "reason")
+    _instances: dict[Reason, Dropped] = {}
+    reason: Reason
+    filtered: bool
+
+    def __new__(cls, reason: Reason) -> Dropped:
+        instance = cls._instances.get(reason)
+        if instance is None:
+            instance = super().__new__(cls)
+            instance.reason = reason
+            instance.filtered = reason in FILTER_REASONS
+            cls._instances[reason] = instance
+        return instance
+
+    def __repr__(self) -> str:
+        return f"Dropped({self.reason.value})"
 
 
 WorkloadKey = tuple[str, str]  # (namespace, workload)
@@ -208,6 +221,10 @@ class SeriesClassifier:
             role = self.classify(series)
             self._cache[series.key] = role
         return role
+
+    def known_roles(self) -> Mapping[str, Role]:
+        """Roles by series key of every series classified since the last prune (read-only use)."""
+        return self._cache
 
     def prune(self, live_series: int) -> None:
         """Forget cached roles once the cache is well past what one scrape holds."""

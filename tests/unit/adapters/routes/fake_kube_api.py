@@ -72,7 +72,7 @@ def serve(api: FakeKubeApi, tls: ssl.SSLContext | None = None) -> Iterator[FakeK
         server.socket = tls.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     api.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield api
