@@ -38,10 +38,31 @@ class SeriesText:
     name: str | None
     labels: list[tuple[str, str]]
     end: int
+    # Classic label names, values with nothing to escape, no whitespace: the text can be canonical as is.
+    plain: bool = False
+
+
+# What nearly every exporter writes: name{a="1",b="2"} with no escapes and no stray whitespace.
+_PLAIN_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
+_PLAIN_SERIES = re.compile(rf"[a-zA-Z_:][a-zA-Z0-9_:]*\{{(?:{_PLAIN_LABEL}(?:,{_PLAIN_LABEL})*,?)?\}}")
+_PLAIN_PAIRS = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
 
 
 def read_series(text: str) -> SeriesText:
     """Parse the name and label block at the start of ``text`` (leading whitespace already removed)."""
+    plain = _PLAIN_SERIES.match(text)
+    if plain is not None:
+        end = plain.end()
+        brace = text.index("{")
+        labels = _PLAIN_PAIRS.findall(text, brace, end)
+        if len(dict(labels)) != len(labels):
+            raise MalformedLine("a label is given twice")
+        return SeriesText(text[:brace], labels, end, plain=True)
+    return _read_series_escaped(text)
+
+
+def _read_series_escaped(text: str) -> SeriesText:
+    """The general grammar: escapes, quoted names, whitespace inside the block."""
     match = METRIC_NAME.match(text)
     name = match.group() if match else None
     pos = match.end() if match else 0
