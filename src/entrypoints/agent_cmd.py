@@ -79,3 +79,4 @@ def run(argv: list[str]) -> int:
             server.stop()
         container.master_client().close()
         container.metrics_source().close()
+        container.spool().close()

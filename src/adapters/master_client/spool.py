@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SUFFIX = ".json"
 CORRUPT_DIR = "corrupt"
+LOCK_FILE = ".lock"
 KEEP_CORRUPT = 50
 SEQUENCE_DIGITS = 20
 _NAME = re.compile(rf"^(\d{{{SEQUENCE_DIGITS}}}){re.escape(SUFFIX)}$")
@@ -45,6 +46,7 @@ class SnapshotSpool:
             self._dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise SpoolError(f"cannot create spool directory {self._dir}: {error}") from error
+        self._lock_fd: int | None = self._lock()
         self._sequences: list[int] = self._scan()
         self._next = (self._sequences[-1] + 1) if self._sequences else 1
         if self._sequences:
@@ -69,6 +71,37 @@ class SnapshotSpool:
 
     def __len__(self) -> int:
         return len(self._sequences)
+
+    def close(self) -> None:
+        """Release the directory for another agent (also done by the OS when the process ends)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _lock(self) -> int | None:
+        # Two agents draining one directory would send snapshots twice and
+        # interleave their sequence numbers: the second one is refused at start.
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform
+            return None
+        path = self._dir / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise SpoolError(f"cannot open {path}: {error}") from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise SpoolError(
+                f"spool directory {self._dir} is in use by another agent (pid {holder}); "
+                "give each agent its own --spool-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        return fd
 
     def append(self, snapshot: SLOSnapshot) -> None:
         sequence = self._next

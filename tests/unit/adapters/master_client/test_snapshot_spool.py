@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,13 @@ def drain(spool: SnapshotSpool) -> list[int]:
 
 
 def entries(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.is_file())
+    return sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def reopen(spool: SnapshotSpool, max_items: int = 100) -> SnapshotSpool:
+    """What a restarted agent sees: the first one lets go of the directory, a new one opens it."""
+    spool.close()
+    return SnapshotSpool(spool.directory, max_items=max_items)
 
 
 def test_first_in_first_out_and_round_trip(tmp_path: Path) -> None:
@@ -43,8 +50,7 @@ def test_file_names_sort_in_arrival_order_beyond_nine(tmp_path: Path) -> None:
         spool.append(make_snapshot(1000 + ts))
     names = entries(tmp_path)
     assert len(names) == 12
-    restarted = SnapshotSpool(tmp_path, max_items=100)
-    assert drain(restarted) == [1000 + ts for ts in range(1, 13)]
+    assert drain(reopen(spool)) == [1000 + ts for ts in range(1, 13)]
 
 
 def test_bound_drops_the_oldest_and_counts_it(tmp_path: Path) -> None:
@@ -73,7 +79,7 @@ def test_survives_a_restart_and_keeps_numbering_after_the_last_entry(tmp_path: P
     assert item is not None
     first.remove(item)
 
-    second = SnapshotSpool(tmp_path, max_items=10)
+    second = reopen(first, max_items=10)
     assert len(second) == 2
     second.append(make_snapshot(104))
     assert drain(second) == [102, 103, 104]
@@ -83,7 +89,7 @@ def test_restart_with_a_smaller_bound_drops_the_oldest(tmp_path: Path) -> None:
     first = SnapshotSpool(tmp_path, max_items=10)
     for ts in range(101, 106):
         first.append(make_snapshot(ts))
-    second = SnapshotSpool(tmp_path, max_items=2)
+    second = reopen(first, max_items=2)
     assert second.dropped == 3
     assert drain(second) == [104, 105]
 
@@ -101,7 +107,7 @@ def test_corrupt_files_are_moved_aside_and_counted_without_blocking(tmp_path: Pa
     middle = sorted(tmp_path.glob("*.json"))[1]
     middle.write_bytes(garbage)
 
-    restarted = SnapshotSpool(tmp_path, max_items=10)
+    restarted = reopen(spool)
     assert drain(restarted) == [101, 103]
     assert restarted.corrupt == 1
     assert (tmp_path / "corrupt" / middle.name).read_bytes() == garbage
@@ -112,7 +118,7 @@ def test_interrupted_writes_are_cleaned_up_and_foreign_files_ignored(tmp_path: P
     spool.append(make_snapshot(101))
     (tmp_path / ".tmp-00000000000000000002.json.999").write_bytes(b'{"half": ')
     (tmp_path / "README").write_text("not a snapshot")
-    restarted = SnapshotSpool(tmp_path, max_items=10)
+    restarted = reopen(spool)
     assert len(restarted) == 1
     assert not list(tmp_path.glob(".tmp-*"))
     assert (tmp_path / "README").exists()
@@ -142,6 +148,14 @@ def test_write_failure_is_a_spool_error_and_changes_nothing(tmp_path: Path) -> N
     assert entries(directory) == [entries(directory)[0]] and len(entries(directory)) == 1
     spool.append(make_snapshot(103))
     assert drain(spool) == [101, 103]
+
+
+def test_a_second_agent_on_the_same_directory_is_refused(tmp_path: Path) -> None:
+    first = SnapshotSpool(tmp_path, max_items=10)
+    with pytest.raises(SpoolError, match=rf"in use by another agent \(pid {os.getpid()}\)"):
+        SnapshotSpool(tmp_path, max_items=10)
+    first.close()
+    SnapshotSpool(tmp_path, max_items=10).close()
 
 
 def test_creates_its_directory_and_rejects_a_zero_bound(tmp_path: Path) -> None:

@@ -181,6 +181,7 @@ def test_restart_with_saved_state_loses_no_interval(tmp_path: Path) -> None:
     taken_before = list(rig.master.taken)
 
     time.advance(3600)  # an hour down
+    rig.spool.close()
     second = Rig(tmp_path, time=time)
     second.master = rig.master
     second.store = StateFile(tmp_path / "state.json")
@@ -203,6 +204,7 @@ def test_restart_after_spooled_but_unsent_snapshots_neither_loses_nor_doubles(tm
     assert rig.master.taken == [] and len(rig.spool) == 2
 
     time.advance(100)
+    rig.spool.close()
     second = Rig(tmp_path, time=time)  # same spool directory, same state file
     second.store = StateFile(tmp_path / "state.json")
     assert second.loop(cycles=2, interval=10.0).run() == 0

@@ -117,6 +117,7 @@ def test_queue_survives_a_restart_of_the_agent(master: FakeMasterClient, tmp_pat
     master.down = True
     for ts in (100, 130):
         first.deliver(make_snapshot(ts))
+    first.spool.close()  # type: ignore[attr-defined]
 
     master.down = False
     second = SendUseCase(master, SnapshotSpool(tmp_path, max_items=100))
