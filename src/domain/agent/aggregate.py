@@ -84,7 +84,9 @@ class Aggregate:
 
 
 def _count(value: float) -> int:
-    return round(value)
+    # Round, never truncate (§2.3). Only absurd counters (near 1e308) can overflow a sum;
+    # such a value could not be sent, and raising would block every later cycle.
+    return round(value) if math.isfinite(value) else 0
 
 
 def _finite_sum(value: float) -> float:

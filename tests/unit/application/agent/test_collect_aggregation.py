@@ -346,3 +346,34 @@ def test_workload_total_equals_true_increments_whatever_the_resets(data: st.Data
         assert result is not None
         reported += sum(s.total_request_delta for s in result.services)
     assert reported == expected
+
+
+def test_one_pods_series_for_the_same_status_code_reset_at_different_times() -> None:
+    # Three series for 200 on one pod (different clients); two of them restart during the interval.
+    a, b, c = (responses("200", "success", **pod_labels("web-1", client_id=name)) for name in "abc")
+    before = [(a, 500.0), (b, 80.0), (c, 7.0)]
+    after = [(a, 520.0), (b, 6.0), (c, 3.0)]  # true increments: 20, 6 (restarted), 3 (restarted)
+    result = run_interval(before, after)
+    (service,) = result.data.services  # type: ignore[union-attr]
+    assert service.total_request_delta == 29
+    assert result.stats.resets == 2
+    # Summing the raw counters first (587 → 529) would have reported 529 or nothing at all.
+
+
+def test_absurd_counter_values_do_not_break_the_snapshot() -> None:
+    a, b = (responses("200", "success", **pod_labels("web-1", client_id=name)) for name in "ab")
+    before = [(a, 0.0), (b, 0.0)]
+    after = [(a, 1e308), (b, 1e308)]  # each finite; their sum is not
+    data = interval(before, after)
+    assert data.timestamp == 1030  # a valid snapshot, whatever the service's figures
+
+
+def test_nan_sum_of_an_idle_histogram_is_absent_while_its_buckets_count() -> None:
+    labels = {"namespace": "shop", "service": "api", "service_port": "80", "status": "200", "method": "GET"}
+    family = "nginx_ingress_controller_request_duration_seconds"
+    before = histogram(family, {"0.1": 0.0, "+Inf": 0.0}, float("nan"), 0.0, **labels)
+    after = histogram(family, {"0.1": 2.0, "+Inf": 3.0}, float("nan"), 3.0, **labels)
+    result = run_interval(before, after)
+    (item,) = result.data.ingress  # type: ignore[union-attr]
+    assert (item.latency_buckets, item.latency_sum, item.latency_count) == ({"100": 2, "+Inf": 3}, 0.0, 3)
+    assert result.stats.invalid_values == 1
