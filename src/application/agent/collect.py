@@ -133,6 +133,7 @@ class CollectUseCase:
         # Only now, with the interval built, does the state move on.
         self._deltas.commit(batch)
         self._last_timestamp = timestamp
+        self._classifier.prune(len(scrape.samples))
         return CollectResult(data, stats)
 
     def _classify(
@@ -156,7 +157,6 @@ class CollectUseCase:
                 probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
             elif isinstance(role, IngressRequests | IngressLatency) and role.backend.host:
                 backends.add(role.backend)
-        self._classifier.prune(len(scrape.samples))
         stats.series_kept = len(kept) - probes
         if probes:
             stats.filtered[Reason.PROBE.value] = probes

@@ -167,3 +167,14 @@ def test_a_scrape_without_samples_forgets_everything() -> None:
     collect.run()
     assert collect.run().data.services == []  # type: ignore[union-attr]
     assert total(collect.run().data) == 5
+
+
+def test_series_churn_that_empties_the_role_cache_loses_nothing() -> None:
+    # A big scrape then a small one: the role cache is pruned, the small scrape's deltas still count.
+    many = [(ok(f"pod-{index}"), 1.0) for index in range(3000)]
+    collect = use_case(
+        scrape(100, many), scrape(130, [(ok("pod-1"), 4.0)]), scrape(160, [(ok("pod-1"), 6.0)])
+    )
+    collect.run()
+    assert total(collect.run().data) == 3
+    assert total(collect.run().data) == 2
