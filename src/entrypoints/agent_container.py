@@ -106,6 +106,7 @@ class AgentContainer(containers.DeclarativeContainer):
         token=settings.provided.ingest_token,
         timeout=providers.Callable(master_timeout, settings),
         policy=providers.Callable(RetryPolicy.for_interval, settings.provided.interval),
+        interrupt=stop,
     )
     spool = providers.Singleton(SnapshotSpool, settings.provided.spool_dir, settings.provided.spool_max)
     state_store = providers.Singleton(make_state_store, settings)

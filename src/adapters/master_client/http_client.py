@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_before_delay,
+    stop_when_event_set,
     wait_exponential,
     wait_random,
 )
@@ -98,11 +100,15 @@ class HttpMasterClient:
         timeout: float,
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] | None = None,
+        sleep: Callable[[float], object] | None = None,
+        interrupt: threading.Event | None = None,
     ) -> None:
         self._url = master_url.rstrip("/") + SNAPSHOT_PATH
         self._policy = policy or RetryPolicy()
-        self._sleep = sleep
+        # A stop request (SIGTERM) cuts the backoff short: the snapshot goes to the spool
+        # instead of holding up the shutdown.
+        self._interrupt = interrupt
+        self._sleep = sleep if sleep is not None else (interrupt.wait if interrupt is not None else None)
         headers = {"Content-Type": "application/json", "User-Agent": "meshslo-agent"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -118,8 +124,11 @@ class HttpMasterClient:
     def send(self, snapshot: SLOSnapshot) -> None:
         body = snapshot.model_dump_json().encode()
         policy = self._policy
+        stop = stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline)
+        if self._interrupt is not None:
+            stop = stop | stop_when_event_set(self._interrupt)
         retrying = Retrying(
-            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline),
+            stop=stop,
             # Exponential backoff plus up to ``jitter`` seconds, so that agents of many
             # clusters do not come back to a recovering master in lockstep.
             wait=wait_exponential(multiplier=policy.initial_backoff, max=policy.max_backoff)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 import pytest
@@ -161,6 +163,21 @@ def test_time_budget_bounds_retries_even_with_attempts_left() -> None:
         client.send(make_snapshot(100))
     # Real sleeps of 10 ms within a 200 ms budget: far fewer than the attempt bound.
     assert 2 <= len(script.requests) <= 25
+
+
+def test_a_stop_request_cuts_the_retries_short() -> None:
+    interrupt = threading.Event()
+    script = Script(503)
+    slow = RetryPolicy(max_attempts=50, initial_backoff=5.0, max_backoff=5.0, jitter=0.0, deadline=600)
+    client = HttpMasterClient("http://m", None, timeout=1.0, policy=slow,
+                              transport=httpx.MockTransport(script), interrupt=interrupt)
+    threading.Timer(0.3, interrupt.set).start()
+    started = time.monotonic()
+    with pytest.raises(DeliveryError) as caught:
+        client.send(make_snapshot(100))
+    assert caught.value.retryable is True
+    assert time.monotonic() - started < 3.0  # not the 5 s pause, let alone 50 attempts
+    assert len(script.requests) <= 2
 
 
 def test_policy_for_interval_keeps_retries_within_half_an_interval() -> None:
