@@ -189,6 +189,35 @@ def test_sigterm_stops_cleanly_and_health_and_metrics_are_served(
     assert state.is_file()
 
 
+def test_sigterm_while_the_master_is_down_exits_promptly_keeping_the_spool(
+    metrics: MetricsEndpoint, tmp_path: Path
+) -> None:
+    master = FakeMaster(refuse=lambda n: 503)
+    master.start()
+    command = agent_command(metrics, master.url, tmp_path, "--interval", "4")  # long retry budget: 2 s
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while master.requests < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert master.requests >= 2, "the agent never tried to deliver"
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, stderr = process.communicate(timeout=10)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        master.stop()
+    assert process.returncode == 0, stderr
+    assert took < 4.0, f"shutdown took {took:.1f}s"
+    assert len(list((tmp_path / "spool").glob("*.json"))) == 1
+    assert master.taken == []
+
+
 def test_help_lists_every_documented_flag() -> None:
     result = run_agent([sys.executable, "-m", "entrypoints.cli", "agent", "--help"])
     assert result.returncode == 0
