@@ -13,7 +13,8 @@ Credentials come from the pod's service account or from a kubeconfig; see
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -38,20 +39,40 @@ class _NotServed(Exception):
 
 
 class KubernetesRouteSource:
+    """Routes re-read at most every ``refresh_seconds``: they change rarely, and a slow API
+    server must not stretch every collection cycle."""
+
     def __init__(
-        self, access: KubernetesAccess, timeout: float = 10.0, client: httpx.Client | None = None
+        self,
+        access: KubernetesAccess,
+        timeout: float = 5.0,
+        refresh_seconds: float = 60.0,
+        client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._access = access
         self._client = client or httpx.Client(
             base_url=access.server, verify=access.ssl_context(), timeout=timeout
         )
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
         self._traefik_groups = list(TRAEFIK_GROUPS)
+        self._cached: list[Route] | None = None
+        self._read_at = 0.0
         self.last_problems: list[str] = []
 
     def close(self) -> None:
         self._client.close()
 
     def routes(self) -> list[Route]:
+        now = self._clock()
+        if self._cached is not None and now - self._read_at < self._refresh_seconds:
+            return list(self._cached)
+        routes = self._read()
+        self._cached, self._read_at = routes, now
+        return list(routes)
+
+    def _read(self) -> list[Route]:
         problems: list[str] = []
         routes: list[Route] = []
         for item in self._ingressroutes():

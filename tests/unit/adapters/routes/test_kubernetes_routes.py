@@ -42,7 +42,7 @@ def ingress(name: str, host: str, service: str) -> dict[str, object]:
 
 
 def source_for(api: FakeKubeApi, token: str = "sekret") -> KubernetesRouteSource:
-    return KubernetesRouteSource(KubernetesAccess(server=api.url, token=lambda: token), timeout=5)
+    return KubernetesRouteSource(KubernetesAccess(server=api.url, token=lambda: token), refresh_seconds=0)
 
 
 def test_falls_back_to_the_older_traefik_group_and_pages_through_ingresses() -> None:
@@ -65,6 +65,33 @@ def test_falls_back_to_the_older_traefik_group_and_pages_through_ingresses() -> 
         api.requests.clear()
         source.routes()
         assert api.paths()[0] == OLD_GROUP
+
+
+def test_routes_are_read_again_only_after_the_refresh_interval() -> None:
+    api = FakeKubeApi()
+    api.answer(INGRESSES, (200, list_body([ingress("a", "a.example.com", "a")])),
+               (200, list_body([ingress("b", "b.example.com", "b")])))
+    now = [1000.0]
+    with serve(api):
+        access = KubernetesAccess(server=api.url)
+        source = KubernetesRouteSource(access, refresh_seconds=60, clock=lambda: now[0])
+        assert [r.domain for r in source.routes()] == ["a.example.com"]
+        now[0] += 59
+        assert [r.domain for r in source.routes()] == ["a.example.com"]
+        assert api.paths().count(INGRESSES) == 1
+        now[0] += 2
+        assert [r.domain for r in source.routes()] == ["b.example.com"]
+
+
+def test_a_failed_refresh_raises_and_is_retried_on_the_next_call() -> None:
+    api = FakeKubeApi()
+    good = list_body([ingress("a", "a.example.com", "a")])
+    api.answer(INGRESSES, (500, {"message": "etcd timeout"}), (200, good))
+    with serve(api):
+        source = KubernetesRouteSource(KubernetesAccess(server=api.url), refresh_seconds=60)
+        with pytest.raises(RouteSourceError, match="HTTP 500: etcd timeout"):
+            source.routes()
+        assert [r.domain for r in source.routes()] == ["a.example.com"]
 
 
 def test_prefers_the_current_traefik_group() -> None:
