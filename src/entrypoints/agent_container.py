@@ -63,6 +63,12 @@ def master_timeout(settings: AgentSettings) -> float:
     return max(1.0, min(10.0, settings.interval))
 
 
+def flush_budget(settings: AgentSettings) -> float:
+    # Half an interval of re-sending per cycle keeps the scrapes on schedule
+    # while a long backlog drains.
+    return max(1.0, settings.interval / 2)
+
+
 def make_state_store(settings: AgentSettings) -> StateFile | None:
     return StateFile(settings.state_file) if settings.state_file else None
 
@@ -110,7 +116,9 @@ class AgentContainer(containers.DeclarativeContainer):
     )
     spool = providers.Singleton(SnapshotSpool, settings.provided.spool_dir, settings.provided.spool_max)
     state_store = providers.Singleton(make_state_store, settings)
-    send_use_case = providers.Singleton(SendUseCase, master_client, spool)
+    send_use_case = providers.Singleton(
+        SendUseCase, master_client, spool, flush_budget=providers.Callable(flush_budget, settings)
+    )
 
     loop = providers.Singleton(
         AgentLoop,

@@ -153,13 +153,15 @@ class AgentLoop:
     def _drain(self, deadline: float) -> None:
         sender = self._sender
         while True:
-            sender.flush(self._wall())
+            taken = sender.flush(self._wall())
             if sender.backlog == 0:
                 return
             remaining = deadline - self._monotonic()
             if remaining <= 0:
                 log.warning("flush timeout reached with %d snapshot(s) waiting", sender.backlog)
                 return
+            if taken:  # the master is taking them: no pause
+                continue
             if self._stop.wait(min(self._options.flush_pause, remaining)):
                 sender.flush(self._wall())
                 return

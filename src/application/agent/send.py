@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from application.ports.agent import DeliveryError, MasterClient
@@ -42,11 +44,22 @@ class DeliveryCounters:
 
 
 class SendUseCase:
-    def __init__(self, client: MasterClient, spool: SnapshotSpool, max_in_memory: int = 1000) -> None:
+    def __init__(
+        self,
+        client: MasterClient,
+        spool: SnapshotSpool,
+        max_in_memory: int = 1000,
+        flush_budget: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``flush_budget`` bounds the seconds one flush spends re-sending, so that a
+        long backlog drains over several cycles instead of holding up the next scrape."""
         self._client = client
         self._spool = spool
         self._memory: deque[SLOSnapshot] = deque()
         self._max_in_memory = max_in_memory
+        self._flush_budget = flush_budget
+        self._clock = clock
         self.counters = DeliveryCounters()
 
     @property
@@ -88,8 +101,12 @@ class SendUseCase:
         Returns how many the master took.
         """
         self._move_memory_to_spool()
+        deadline = None if self._flush_budget is None else self._clock() + self._flush_budget
         taken = 0
         while True:
+            if deadline is not None and taken and self._clock() >= deadline:
+                log.info("sent %d spooled snapshot(s); %d left for the next cycle", taken, self.backlog)
+                return taken
             item = self._spool.oldest()
             if item is None:
                 break

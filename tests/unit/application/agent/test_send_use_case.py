@@ -182,3 +182,37 @@ def test_memory_hold_is_bounded(master: FakeMasterClient, spool: SnapshotSpool) 
     master.down = False
     sender.flush()
     assert master.taken_timestamps == [160, 190]
+
+
+def test_flush_budget_spreads_a_long_backlog_over_several_flushes(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    clock = {"now": 0.0}
+
+    def one_second_per_send(snapshot: object) -> None:
+        clock["now"] += 1.0
+
+    sender = SendUseCase(master, spool, flush_budget=2.5, clock=lambda: clock["now"])
+    master.down = True
+    for ts in range(100, 110):
+        sender.deliver(make_snapshot(ts))
+    master.down = False
+    master.on_send = one_second_per_send
+    assert sender.flush() == 3
+    assert sender.flush() == 3
+    assert master.taken_timestamps == list(range(100, 106))
+    assert sender.flush() + sender.flush() == 4
+    assert master.taken_timestamps == list(range(100, 110)) and sender.backlog == 0
+
+
+def test_flush_always_makes_progress_even_with_a_tiny_budget(
+    master: FakeMasterClient, spool: SnapshotSpool
+) -> None:
+    sender = SendUseCase(master, spool, flush_budget=0.0)
+    master.down = True
+    for ts in (100, 130):
+        sender.deliver(make_snapshot(ts))
+    master.down = False
+    assert sender.flush() == 1
+    assert sender.flush() == 1
+    assert master.taken_timestamps == [100, 130]
