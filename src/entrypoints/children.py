@@ -12,6 +12,15 @@ from collections import deque
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+# Settings a user may well want the demo's children to share; every other MESHSLO_* variable
+# (a config file, another database, another prefix…) was meant for some other process.
+PASSED_SETTINGS = frozenset({"MESHSLO_INGEST_TOKEN", "MESHSLO_READ_TOKEN", "MESHSLO_LOG_LEVEL"})
+
+
+def child_environment(environ: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in environ.items() if not k.startswith("MESHSLO_") or k in PASSED_SETTINGS}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -41,7 +50,7 @@ class Child:
                 # the children in order instead of letting them race each other down.
                 start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=child_environment(dict(os.environ)),
             )
 
     @property

@@ -1,0 +1,58 @@
+"""Pieces of ``meshslo demo``: the children's command lines and environment, starting and stopping one."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from entrypoints.children import Child, child_environment
+from entrypoints.demo_cmd import Demo, DemoSettings
+
+
+def test_children_get_only_the_shared_settings_from_the_environment() -> None:
+    env = child_environment({"PATH": "/bin", "MESHSLO_CONFIG": "/etc/master.yaml",
+                             "MESHSLO_DATABASE_URL": "postgresql://elsewhere", "MESHSLO_METRIC_PREFIX": "",
+                             "MESHSLO_INGEST_TOKEN": "t1", "MESHSLO_READ_TOKEN": "t2"})
+    assert env == {"PATH": "/bin", "MESHSLO_INGEST_TOKEN": "t1", "MESHSLO_READ_TOKEN": "t2",
+                   "PYTHONUNBUFFERED": "1"}
+
+
+def test_the_agent_scrapes_the_simulator_and_sends_to_the_master(tmp_path: Path) -> None:
+    demo = Demo(DemoSettings(demo_data_dir=tmp_path / "d", demo_port=18555, demo_interval="1.5s"))
+    args = demo.agent.args
+    flags = dict(zip(args[1::2], args[2::2], strict=False))
+    assert args[0] == "agent"
+    assert flags["--master-url"] == demo.url == "http://127.0.0.1:18555"
+    assert flags["--metrics-url"] == f"{demo.sim_url}/metrics"
+    assert flags["--health-url"] == "" and flags["--listen"] == ""
+    assert flags["--interval"] == "1.5"
+    routes = demo.simulator.args[demo.simulator.args.index("--routes-out") + 1]
+    assert flags["--routes"] == f"file:{routes}"
+    for path in (routes, flags["--spool-dir"], flags["--state-file"]):
+        assert Path(path).is_relative_to((tmp_path / "d").resolve())
+    master = demo.master.args
+    assert master[master.index("--database-url") + 1] == f"sqlite:///{(tmp_path / 'd').resolve()}/meshslo.db"
+    assert master[master.index("--listen") + 1] == "127.0.0.1:18555"
+
+
+def test_a_child_is_started_logged_and_stopped(tmp_path: Path) -> None:
+    child = Child("simulator", ["simulate", "--listen", "127.0.0.1:0"], tmp_path / "logs" / "sim.log")
+    child.start()
+    try:
+        deadline = time.monotonic() + 30
+        while "serving" not in child.tail() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "serving http://127.0.0.1:" in child.tail()
+        assert child.exit_code() is None
+    finally:
+        code = child.stop(timeout=10)
+    assert code == 0
+
+
+def test_a_child_that_fails_reports_its_code_and_output(tmp_path: Path) -> None:
+    child = Child("simulator", ["simulate", "--fault-plan", "soon"], tmp_path / "sim.log")
+    child.start()
+    assert child.process is not None and child.process.wait(30) == 2
+    assert child.exit_code() == 2
+    assert "is not STEP:KIND" in child.tail()
+    assert Child("never", [], tmp_path / "none.log").exit_code() is None
