@@ -217,7 +217,8 @@ class AgentLoop:
                 self._cycle_failed("snapshot could not be spooled")
                 return
         else:
-            log.info("first scrape: counters remembered, nothing to send yet")
+            reason = getattr(result.stats, "no_data_reason", None) or "first scrape: counters remembered"
+            log.info("nothing to send this cycle (%s)", reason)
         self._persist_if_safe()
         status.last_cycle_ok = True
         status.last_success_at = self._wall()
