@@ -358,3 +358,18 @@ def test_a_hour_without_rollup_state_is_rebuilt_but_not_marked(engine: Engine) -
     aggregator(engine).run(H + 600)
     assert service_rows(engine, H)  # current partial hour rebuilt from its raw rows
     assert state_of(engine, CLUSTER, H) is None
+
+
+def test_bucket_texts_merge_across_layouts() -> None:
+    from adapters.storage.rollup_repository import merge_bucket_texts
+
+    texts = [
+        '{"5": 1, "10": 3, "+Inf": 4}',
+        "{}",
+        "",
+        '{"5": 2, "10": 2, "+Inf": 5}',
+        '{"10": 7, "100": 9, "+Inf": 9}',  # another layout (a pod with other bounds)
+        '{"+Inf": 1, "5": 1, "10": 1}',  # same keys, other order
+    ]
+    assert merge_bucket_texts(texts) == {"5": 4, "10": 13, "100": 9, "+Inf": 19}
+    assert merge_bucket_texts([]) == {}

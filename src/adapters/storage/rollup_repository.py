@@ -8,7 +8,8 @@ cluster (hundreds of thousands of raw rows) within seconds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -59,11 +60,25 @@ def _sums(table: Any, keys: list[str], measures: list[str], cluster_id: str, hou
     )
 
 
-def _merge_json_buckets(target: dict[str, float], text_value: str) -> None:
-    if not text_value or text_value == "{}":
-        return
-    for key, count in json.loads(text_value).items():
-        target[key] = target.get(key, 0) + count
+def merge_bucket_texts(texts: Iterable[str]) -> dict[str, float]:
+    """Sum JSON bucket maps key by key.
+
+    The rows of one key nearly always share one bucket layout, so each layout's
+    counts are summed column-wise (``zip``/``sum`` run in C) and only the few
+    distinct layouts are merged key by key: about twice as fast as adding
+    every key of every row.
+    """
+    by_layout: dict[tuple[str, ...], list[tuple[float, ...]]] = {}
+    for text_value in texts:
+        if not text_value or text_value == "{}":
+            continue
+        parsed = json.loads(text_value)
+        by_layout.setdefault(tuple(parsed), []).append(tuple(parsed.values()))
+    merged: dict[str, float] = {}
+    for keys, rows in by_layout.items():
+        for key, total in zip(keys, map(sum, zip(*rows, strict=True)), strict=True):
+            merged[key] = merged.get(key, 0) + total
+    return merged
 
 
 class SqlHourRebuild:
@@ -119,8 +134,11 @@ class SqlHourRebuild:
         buckets = select(table.c.namespace, table.c.name, table.c.buckets).where(
             _in_hour(table, self.cluster_id, self.hour)
         )
+        texts: dict[tuple[str, str], list[str]] = defaultdict(list)
         for namespace, name, text_value in self._connection.execute(buckets):
-            _merge_json_buckets(out[(namespace, name)].totals.buckets, text_value)
+            texts[(namespace, name)].append(text_value)
+        for key, values in texts.items():
+            out[key].totals.buckets = merge_bucket_texts(values)
         return out
 
     def _read_edges(self) -> dict[tuple[str, str, str, str], Rolled[EdgeTotals]]:
@@ -167,13 +185,16 @@ class SqlHourRebuild:
         details = select(
             table.c.service_key, table.c.ts, table.c.domain, table.c.path, table.c.buckets
         ).where(_in_hour(table, self.cluster_id, self.hour))
+        texts: dict[str, list[str]] = defaultdict(list)
         for key, ts, domain, path, text_value in self._connection.execute(details):
             rolled = out[key]
-            _merge_json_buckets(rolled.totals.buckets, text_value)
+            texts[key].append(text_value)
             # The route as last seen in the hour: routes can change mid-hour.
             if (domain or path) and ts >= newest_route.get(key, -1):
                 newest_route[key] = ts
                 rolled.domain, rolled.path = domain, path
+        for key, values in texts.items():
+            out[key].totals.buckets = merge_bucket_texts(values)
         return out
 
     def replace_hourly(self, rollup: HourRollup) -> None:
