@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.application.agent.delivery_fakes import BrokenSpool, FakeMasterClient, make_snapshot
 
 from adapters.master_client.spool import SnapshotSpool
@@ -216,3 +218,47 @@ def test_flush_always_makes_progress_even_with_a_tiny_budget(
     assert sender.flush() == 1
     assert sender.flush() == 1
     assert master.taken_timestamps == [100, 130]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.sampled_from(["deliver", "down", "up", "refuse_next", "flush", "restart",
+                                       "disk_full", "disk_ok"]), max_size=40))
+def test_any_sequence_keeps_order_and_accounts_for_every_snapshot(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[str]
+) -> None:
+    directory = tmp_path_factory.mktemp("spool")
+    master = FakeMasterClient()
+    spool = BrokenSpool(SnapshotSpool(directory, max_items=1000))
+    spool.broken = False
+    sender = SendUseCase(master, spool)
+    produced: list[int] = []
+    for step in steps:
+        if step == "deliver":
+            timestamp = 100 + 30 * len(produced)
+            produced.append(timestamp)
+            sender.deliver(make_snapshot(timestamp))
+        elif step == "down":
+            master.down = True
+        elif step == "up":
+            master.down = False
+        elif step == "refuse_next":
+            master.refuse.add(100 + 30 * len(produced))
+        elif step == "flush":
+            sender.flush()
+        elif step == "disk_full":
+            spool.broken = True
+        elif step == "disk_ok":
+            spool.broken = False
+        elif step == "restart" and sender.durable:  # only what is on disk survives a restart
+            spool.inner.close()
+            spool = BrokenSpool(SnapshotSpool(directory, max_items=1000))
+            spool.broken = False
+            sender = SendUseCase(master, spool)
+    master.down, spool.broken = False, False
+    sender.flush()
+
+    taken = master.taken_timestamps
+    assert taken == sorted(taken) and len(set(taken)) == len(taken)
+    refused = [ts for ts in produced if ts in master.refuse]
+    assert sorted(taken + refused) == produced  # nothing lost, nothing twice
+    assert sender.backlog == 0
