@@ -4,16 +4,19 @@ A range ``(start, end]`` is cut into parts:
 
 - complete hours whose rollup is fresh (``rollup_state.version ==
   aggregated_version``, or no state row at all) come from the hourly tables;
-- complete hours with a stale rollup come from the raw tables;
-- a partial hour at either end comes from raw rows — or, when its rollup is
-  fresh and the rest of that hour holds fewer snapshots than the part asked
-  for, from the hourly row minus the raw rows of the rest. Both give the same
-  integers; the second keeps "the last hour up to now" cheap because the rest
-  of the current hour is empty.
+- complete hours with a stale rollup come from their raw rows;
+- a partial hour at either end comes from raw rows, always read as a prefix
+  of its hour (the hour's first snapshots): ``(lo, hi] = prefix(hi) - prefix(lo)``,
+  or, when the hour's rollup is fresh and no snapshot of the hour lies after
+  ``hi``, ``hourly(hour) - prefix(lo)``. Both give the same integers as reading
+  ``(lo, hi]`` directly.
 
-Numbers are summed in SQL (GROUP BY); bucket JSON is merged in Python. All parts
-of one read run in one transaction (REPEATABLE READ on PostgreSQL) so that the
-freshness check and the rows it vouches for agree.
+Prefixes and runs of hourly rows are what ``read_cache.PartCache`` keeps
+between requests: a refreshing dashboard then reads only the snapshots that
+arrived since its last request. Numbers are summed in SQL (GROUP BY); bucket
+JSON is merged in Python. All parts of one read run in one transaction
+(REPEATABLE READ on PostgreSQL) so that the freshness check and the rows it
+vouches for agree.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.storage import schema
+from adapters.storage.read_cache import HourRun, PartCache, run_delta
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.ports import ClusterInfo, Interval, RouteInfo
 from domain.timewindow import HOUR, hour_of
@@ -44,11 +48,16 @@ _FLOAT_COLUMNS = frozenset({"latency_sum"})
 
 @dataclass(frozen=True, slots=True)
 class _RawPart:
-    """Raw rows with ``lo < ts <= hi``, added (sign 1) or taken away (sign -1)."""
+    """Raw rows with ``lo < ts <= hi``, added (sign 1) or taken away (sign -1).
+
+    ``stamps`` (the snapshot ends inside the range) is set on prefixes of an
+    hour, whose sums may then be served from the cache.
+    """
 
     lo: int
     hi: int
     sign: int = 1
+    stamps: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,8 @@ class _HourlyPart:
     hi: int
     exclude: tuple[int, ...] = ()
     sign: int = 1
+    # The rollup_state rows of these hours: the rows read are the same while it is.
+    fingerprint: tuple[tuple[int, int, int], ...] = ()
 
 
 _Part = _RawPart | _HourlyPart
@@ -165,6 +176,25 @@ class _Accumulator:
         for le, count in json.loads(text).items():
             mine[le] = mine.get(le, 0) + sign * count
 
+    def merge(self, other: _Accumulator, sign: int) -> None:
+        for key, values in other.sums.items():
+            mine = self.sums.get(key)
+            if mine is None:
+                self.sums[key] = [sign * v for v in values]
+            else:
+                for i, value in enumerate(values):
+                    mine[i] += sign * value
+            self.rows[key] += sign * other.rows[key]
+        for key, buckets in other.buckets.items():
+            mine_buckets = self.buckets[key]
+            for le, count in buckets.items():
+                mine_buckets[le] = mine_buckets.get(le, 0) + sign * count
+
+    def copy(self) -> _Accumulator:
+        twin = _Accumulator(self._names)
+        twin.merge(self, 1)
+        return twin
+
     def build(self, family: _Family[T]) -> dict[Any, T]:
         out: dict[Any, T] = {}
         for key, values in self.sums.items():
@@ -184,8 +214,9 @@ class _Accumulator:
 class SqlStatsReader:
     """``QueryStore`` (and ``StatsReader``) over the master's SQL tables."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: PartCache[_Accumulator] | None = None) -> None:
         self._engine = engine
+        self._cache: PartCache[_Accumulator] = cache if cache is not None else PartCache()
 
     # -- clusters and routes ---------------------------------------------------
 
@@ -236,7 +267,7 @@ class SqlStatsReader:
     def workload_keys(self, cluster_id: str, start: int, end: int) -> set[WorkloadKey]:
         keys: set[WorkloadKey] = set()
         with self._reading() as connection:
-            for part in self._plan(connection, cluster_id, start, end, allow_hull=False):
+            for part in self._plan(connection, cluster_id, start, end, prefixes=False):
                 table = WORKLOADS.raw if isinstance(part, _RawPart) else WORKLOADS.hourly
                 query = select(table.c.namespace, table.c.name).distinct().where(
                     table.c.cluster_id == cluster_id, _time_filter(table, part)
@@ -266,20 +297,117 @@ class SqlStatsReader:
             return {}
         with self._reading() as connection:
             parts = self._plan(connection, cluster_id, start, end)
-            acc = _Accumulator(family.sums)
+            total = _Accumulator(family.sums)
             for part in parts:
-                table = family.raw if isinstance(part, _RawPart) else family.hourly
-                where = _where(table, cluster_id, part, family, keys)
-                key_columns = [table.c[k] for k in family.keys]
-                summed = select(*key_columns, _row_count(table), *[func.sum(table.c[s]) for s in family.sums])
-                width = len(key_columns)
-                for row in connection.execute(summed.where(*where).group_by(*key_columns)):
-                    acc.add_sums(tuple(row[:width]), tuple(row[width + 1:]), row[width], part.sign)
-                if family.has_buckets:
-                    bucket_rows = select(*key_columns, table.c.buckets).where(*where)
-                    for row in connection.execute(bucket_rows):
-                        acc.add_buckets(tuple(row[:-1]), row[-1], part.sign)
-            return acc.build(family)
+                total.merge(self._part_sums(connection, family, cluster_id, part, keys), part.sign)
+            return total.build(family)
+
+    def _part_sums(
+        self,
+        connection: Connection,
+        family: _Family[T],
+        cluster_id: str,
+        part: _Part,
+        keys: Collection[tuple[str, ...]] | None,
+    ) -> _Accumulator:
+        """The unsigned sums of one part, from the cache when it still holds them."""
+        key_set = None if keys is None else frozenset(keys)
+        if isinstance(part, _HourlyPart):
+            return self._run_sums(connection, family, cluster_id, part, keys, key_set)
+        if part.stamps is None:
+            return self._read_sums(connection, family, cluster_id, part, keys)
+        prefix_key = ("prefix", family.raw.name, cluster_id, part.lo, key_set)
+        best = self._cache.best_prefix(prefix_key, part.stamps)
+        if best is not None and best[0] == part.stamps:
+            return best[1]
+        if best is None:
+            sums = self._read_sums(connection, family, cluster_id, part, keys)
+        else:
+            known, sums = best[0], best[1].copy()
+            missing = sorted(part.stamps - known)
+            sums.merge(self._read_sums(connection, family, cluster_id, part, keys, only=missing), 1)
+        self._cache.put_prefix(prefix_key, part.stamps, sums)
+        return sums
+
+    def _run_sums(
+        self,
+        connection: Connection,
+        family: _Family[T],
+        cluster_id: str,
+        part: _HourlyPart,
+        keys: Collection[tuple[str, ...]] | None,
+        key_set: frozenset[tuple[str, ...]] | None,
+    ) -> _Accumulator:
+        """A run of hourly rows: cached, derived from a cached overlapping run, or read."""
+        known = {state[0]: state for state in part.fingerprint}
+        wanted = {
+            hour: known.get(hour) for hour in range(part.lo, part.hi, HOUR) if hour not in part.exclude
+        }
+        run_key = ("hourly", family.raw.name, cluster_id, key_set)
+        best: tuple[int, HourRun[_Accumulator], list[int], list[int]] | None = None
+        for run in self._cache.runs(run_key):
+            delta = run_delta(run.hours(), wanted)
+            if delta is None:
+                continue
+            add, remove = delta
+            if best is None or len(add) + len(remove) < best[0]:
+                best = (len(add) + len(remove), run, add, remove)
+        if best is not None and best[0] == 0:
+            return best[1].value
+        if best is not None and best[0] < len(wanted) and self._unchanged(connection, cluster_id, best):
+            _, run, add, remove = best
+            sums = run.value.copy()
+            for hour, sign in [(h, 1) for h in add] + [(h, -1) for h in remove]:
+                one_hour = _HourlyPart(hour, hour + HOUR)
+                sums.merge(self._read_sums(connection, family, cluster_id, one_hour, keys), sign)
+        else:
+            sums = self._read_sums(connection, family, cluster_id, part, keys)
+        self._cache.put_run(run_key, HourRun(part.lo, part.hi, tuple(sorted(wanted.items())), sums))
+        return sums
+
+    @staticmethod
+    def _unchanged(
+        connection: Connection, cluster_id: str, best: tuple[int, HourRun[_Accumulator], list[int], list[int]]
+    ) -> bool:
+        """Whether the hours to take away still have the state they had when the run was read."""
+        _, run, _, remove = best
+        if not remove:
+            return True
+        then = run.hours()
+        state = schema.rollup_state
+        now = {
+            row.hour: (row.hour, row.version, row.aggregated_version)
+            for row in connection.execute(
+                select(state.c.hour, state.c.version, state.c.aggregated_version).where(
+                    state.c.cluster_id == cluster_id, state.c.hour.in_(remove)
+                )
+            )
+        }
+        return all(now.get(hour) == then[hour] for hour in remove)
+
+    @staticmethod
+    def _read_sums(
+        connection: Connection,
+        family: _Family[T],
+        cluster_id: str,
+        part: _Part,
+        keys: Collection[tuple[str, ...]] | None,
+        only: list[int] | None = None,
+    ) -> _Accumulator:
+        acc = _Accumulator(family.sums)
+        table = family.raw if isinstance(part, _RawPart) else family.hourly
+        where = _where(table, cluster_id, part, family, keys)
+        if only is not None:
+            where.append(table.c.ts.in_(only))
+        key_columns = [table.c[k] for k in family.keys]
+        width = len(key_columns)
+        summed = select(*key_columns, _row_count(table), *[func.sum(table.c[s]) for s in family.sums])
+        for row in connection.execute(summed.where(*where).group_by(*key_columns)):
+            acc.add_sums(tuple(row[:width]), tuple(row[width + 1:]), row[width], 1)
+        if family.has_buckets:
+            for row in connection.execute(select(*key_columns, table.c.buckets).where(*where)):
+                acc.add_buckets(tuple(row[:-1]), row[-1], 1)
+        return acc
 
     # -- history -----------------------------------------------------------------
 
@@ -314,7 +442,7 @@ class SqlStatsReader:
             return []
         with self._reading() as connection:
             if hourly:
-                parts = self._plan(connection, cluster_id, start, end, allow_hull=False)
+                parts = self._plan(connection, cluster_id, start, end, prefixes=False)
             else:
                 parts = [_RawPart(start, end)] if end > start else []
             acc = _Accumulator(family.sums)
@@ -372,48 +500,66 @@ class SqlStatsReader:
                 yield connection
 
     def _plan(
-        self, connection: Connection, cluster_id: str, start: int, end: int, allow_hull: bool = True
+        self, connection: Connection, cluster_id: str, start: int, end: int, prefixes: bool = True
     ) -> list[_Part]:
-        """Which rows make up ``(start, end]``; see the module docstring."""
+        """Which rows make up ``(start, end]``; see the module docstring.
+
+        Without ``prefixes`` (history, read row by row) partial hours are read
+        directly as ``(lo, hi]``.
+        """
         if end <= start:
             return []
         first_hour, last_hour = hour_of(start + 1), hour_of(end)
         state = schema.rollup_state
-        rows = connection.execute(
-            select(state.c.hour, state.c.version, state.c.aggregated_version).where(
-                state.c.cluster_id == cluster_id, state.c.hour >= first_hour, state.c.hour <= last_hour
+        states = {
+            row.hour: (row.hour, row.version, row.aggregated_version)
+            for row in connection.execute(
+                select(state.c.hour, state.c.version, state.c.aggregated_version).where(
+                    state.c.cluster_id == cluster_id, state.c.hour >= first_hour, state.c.hour <= last_hour
+                )
             )
-        )
-        stale = {row.hour for row in rows if row.version != row.aggregated_version}
+        }
+        stale = {hour for hour, (_, version, done) in states.items() if version != done}
         parts: list[_Part] = []
         full_lo = -(-start // HOUR) * HOUR
         full_hi = (end // HOUR) * HOUR
+        pieces = _partial_pieces(start, end, full_lo, full_hi)
+        stale_full = tuple(sorted(h for h in stale if full_lo <= h < full_hi))
+        stamps = self._stamps(
+            connection, cluster_id, {hour_of(hi) for _, hi in pieces} | set(stale_full) if prefixes else set()
+        )
         if full_lo < full_hi:
-            stale_full = tuple(sorted(h for h in stale if full_lo <= h < full_hi))
-            parts.append(_HourlyPart(full_lo, full_hi, stale_full))
-            parts.extend(_RawPart(h, h + HOUR) for h in stale_full)
-        for lo, hi in _partial_pieces(start, end, full_lo, full_hi):
-            hour = hour_of(hi)
-            fresh = hour not in stale
-            if allow_hull and fresh and self._hull_is_cheaper(connection, cluster_id, hour, lo, hi):
-                parts.append(_HourlyPart(hour, hour + HOUR))
-                if lo > hour:
-                    parts.append(_RawPart(hour, lo, -1))
-                if hi < hour + HOUR:
-                    parts.append(_RawPart(hi, hour + HOUR, -1))
-            else:
+            fingerprint = tuple(states[h] for h in sorted(states) if full_lo <= h < full_hi)
+            parts.append(_HourlyPart(full_lo, full_hi, stale_full, fingerprint=fingerprint))
+            parts.extend(_RawPart(h, h + HOUR, stamps=stamps.get(h)) for h in stale_full)
+        for lo, hi in pieces:
+            if not prefixes:
                 parts.append(_RawPart(lo, hi))
+                continue
+            hour = hour_of(hi)
+            in_hour = stamps.get(hour, frozenset())
+            if not any(lo < ts <= hi for ts in in_hour):
+                continue  # no snapshot ended inside this piece
+            if hour in states and hour not in stale and not any(ts > hi for ts in in_hour):
+                parts.append(_HourlyPart(hour, hour + HOUR, fingerprint=(states[hour],)))
+            else:
+                parts.append(_RawPart(hour, hi, stamps=frozenset(ts for ts in in_hour if ts <= hi)))
+            if lo > hour:
+                parts.append(_RawPart(hour, lo, -1, stamps=frozenset(ts for ts in in_hour if ts <= lo)))
         return parts
 
     @staticmethod
-    def _hull_is_cheaper(connection: Connection, cluster_id: str, hour: int, lo: int, hi: int) -> bool:
-        """Whether the hour's snapshots outside ``(lo, hi]`` are fewer than those inside."""
+    def _stamps(connection: Connection, cluster_id: str, hours: set[int]) -> dict[int, frozenset[int]]:
+        """The snapshot ends of each of these hours."""
+        if not hours:
+            return {}
         log = schema.snapshot_log
-        stamps = connection.execute(
-            select(log.c.ts).where(log.c.cluster_id == cluster_id, log.c.ts > hour, log.c.ts <= hour + HOUR)
-        ).scalars().all()
-        inside = sum(1 for ts in stamps if lo < ts <= hi)
-        return inside > 0 and len(stamps) - inside < inside
+        out: dict[int, set[int]] = {hour: set() for hour in hours}
+        for hour in hours:
+            in_hour = and_(log.c.ts > hour, log.c.ts <= hour + HOUR)
+            rows = connection.execute(select(log.c.ts).where(log.c.cluster_id == cluster_id, in_hour))
+            out[hour].update(rows.scalars())
+        return {hour: frozenset(values) for hour, values in out.items()}
 
     @staticmethod
     def _covered(connection: Connection, cluster_id: str, parts: list[_Part]) -> float:

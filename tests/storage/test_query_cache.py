@@ -1,0 +1,107 @@
+"""The reader's cache never changes an answer.
+
+One long-lived reader (whose cache sees every step) and a fresh reader each
+time must agree while snapshots arrive, late snapshots land in cached and in
+rolled-up hours, the aggregator runs, and the window slides into a new hour.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
+
+from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.read_cache import HourRun, PartCache, run_delta
+from adapters.storage.stats_reader import SqlStatsReader
+
+H0 = 1_764_306_000
+CLUSTER = "prod-eu-1"
+STEP = 300
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def _fill(engine: Engine, rng: random.Random, first: int, last: int) -> int:
+    for ts in range(first, last + 1, STEP):
+        ingest(engine, random_snapshot(rng, CLUSTER, ts, STEP))
+    return last
+
+
+def _read(reader: SqlStatsReader, start: int, end: int) -> dict[str, Any]:
+    return plain({
+        "covered": reader.covered_seconds(CLUSTER, start, end),
+        "workloads": sorted(reader.workload_totals(CLUSTER, start, end).items()),
+        "one workload": sorted(reader.workload_totals(CLUSTER, start, end, keys=[("shop", "cart")]).items()),
+        "edges": sorted(reader.edge_totals(CLUSTER, start, end).items()),
+        "ingress": sorted(reader.ingress_totals(CLUSTER, start, end).items()),
+    })
+
+
+def _agree(engine: Engine, shared: SqlStatsReader, now: int) -> None:
+    for start in (now - 3600, now - 900, now - 4 * 3600 - 700, H0 - 3600):
+        fresh = SqlStatsReader(engine)
+        assert_close(_read(shared, start, now), _read(fresh, start, now), f"({start}, {now}]")
+
+
+def test_a_long_lived_reader_agrees_with_a_fresh_one_through_changes(engine: Engine) -> None:
+    rng = random.Random(11)
+    shared = SqlStatsReader(engine)
+    now = _fill(engine, rng, H0 + 150, H0 + 4 * 3600 + 1350)
+    aggregate(engine, now + 1)
+    _agree(engine, shared, now)
+
+    # New snapshots in the current hour: cached prefixes are extended.
+    now = _fill(engine, rng, now + STEP, now + 2 * STEP)
+    _agree(engine, shared, now)
+
+    # A late snapshot between two cached ones of the current hour.
+    ingest(engine, random_snapshot(rng, CLUSTER, now - STEP - 17, 30))
+    _agree(engine, shared, now)
+
+    # A late snapshot into an hour already rolled up: that hour turns stale.
+    ingest(engine, random_snapshot(rng, CLUSTER, H0 + 2 * 3600 + 1111, 30))
+    _agree(engine, shared, now)
+    aggregate(engine, now + 1)
+    _agree(engine, shared, now)
+
+    # The window slides into the next hour; the aggregator catches up later.
+    now = _fill(engine, rng, now + STEP, H0 + 5 * 3600 + 900)
+    _agree(engine, shared, now)
+    aggregate(engine, now + 1)
+    _agree(engine, shared, now)
+    now = _fill(engine, rng, now + STEP, H0 + 6 * 3600 + 600)
+    aggregate(engine, now + 1)
+    _agree(engine, shared, now)
+
+
+def test_run_delta_adds_and_removes_only_unchanged_hours() -> None:
+    cached = {0: (0, 1, 1), 3600: (3600, 2, 2), 7200: None}
+    assert run_delta(cached, {3600: (3600, 2, 2), 7200: None, 10800: (10800, 1, 1)}) == ([10800], [0])
+    assert run_delta(cached, {3600: (3600, 3, 2)}) is None  # changed since: its old rows are gone
+    assert run_delta(cached, dict(cached)) == ([], [])
+
+
+def test_cache_is_bounded_and_prefers_the_largest_usable_prefix() -> None:
+    cache: PartCache[str] = PartCache(max_entries=4)
+    cache.put_prefix("hour", frozenset({30}), "one")
+    cache.put_prefix("hour", frozenset({30, 60}), "two")
+    cache.put_prefix("hour", frozenset({30, 60, 90, 120}), "four")
+    assert cache.best_prefix("hour", frozenset({30, 60, 90})) == (frozenset({30, 60}), "two")
+    assert cache.best_prefix("hour", frozenset({60, 90})) is None  # snapshot 30 is gone
+    for i in range(10):
+        cache.put(("entry", i), str(i))
+        cache.put_run(("run", i), HourRun(0, 3600, ((0, None),), str(i)))
+    assert cache.get(("entry", 0)) is None
+    assert cache.get(("entry", 9)) == "9"
+    assert sum(1 for i in range(10) if cache.runs(("run", i))) <= 4
