@@ -8,7 +8,7 @@ one whose port comes from its route, one with neither) and routes for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain.contract import Route
 
@@ -177,3 +177,27 @@ def backend_key(backend: Backend, routes: tuple[Route, ...]) -> str:
     if ports:
         return f"{backend.namespace}-{backend.service}-{min(ports)}"
     return f"{backend.namespace}-{backend.service}"
+
+
+def compact_scenario() -> Scenario:
+    """A small cluster with every case of the default one (all three workload kinds, an excluded
+    namespace, a call leaving the mesh, a pod without workload label, every ingress key rule),
+    for checks that scrape many times."""
+    full = default_scenario()
+    w = Workload
+    workloads = (
+        w("shop", "frontend", "deployment", 2, "8080", 20, HEALTHY, Latency(45, 0.6)),
+        w("shop", "redis", "statefulset", 1, "6379", 10, HEALTHY, Latency(0.8, 0.4, 0.01), tls_share=1.0),
+        w("payments", "gateway", "deployment", 1, "8443", 8, FLAKY, Latency(90, 0.5)),
+        w("payments", "ledger", "statefulset", 2, "5432", 6, GRPC, Latency(30, 0.6, 0.05)),
+        w("identity", "geoip", "daemonset", 2, "8080", 5, HEALTHY, Latency(3, 0.3), tls_share=0.6),
+        w("linkerd", "linkerd-destination", "deployment", 1, "8086", 10, HEALTHY, Latency(2, 0.3)),
+    )
+    e = Edge
+    edges = (
+        e("shop/frontend", "shop/redis", 6), e("shop/frontend", "payments/gateway", 3),
+        e("shop/frontend", "identity/geoip", 2), e("payments/gateway", "payments/ledger", 3),
+        e("payments/gateway", "api.stripe.com:443", 2, external=True),
+    )
+    backends = tuple(replace(b, rate=max(3, b.rate // 3)) for b in full.backends)
+    return Scenario(workloads, edges, backends, full.routes)

@@ -9,8 +9,14 @@ import pytest
 from sim_reference import ReferenceAgent, parse
 
 from adapters.simulator.model import ClusterModel, ms_key
-from adapters.simulator.scenario import backend_key, default_scenario
+from adapters.simulator.scenario import backend_key, compact_scenario, default_scenario
 from domain.contract import Route
+
+
+def churning(seed: int, restart: int, rollout: int, controller_restart: int) -> ClusterModel:
+    """The compact cluster with frequent restarts and rollouts."""
+    return ClusterModel(seed=seed, restart_every=restart, rollout_every=rollout,
+                        controller_restart_every=controller_restart, scenario=compact_scenario())
 
 
 def run(model: ClusterModel, steps: int, fail: set[int] = frozenset(), garbage: set[int] = frozenset(),
@@ -56,9 +62,9 @@ def assert_agent_matches_truth(agent: ReferenceAgent, model: ClusterModel) -> No
 
 
 def test_same_seed_gives_the_same_cluster_and_another_seed_a_different_one() -> None:
-    first = run(ClusterModel(seed=7), 12)
-    assert run(ClusterModel(seed=7), 12) == first
-    assert run(ClusterModel(seed=8), 12) != first
+    first = run(ClusterModel(seed=7, scenario=compact_scenario()), 12)
+    assert run(ClusterModel(seed=7, scenario=compact_scenario()), 12) == first
+    assert run(ClusterModel(seed=8, scenario=compact_scenario()), 12) != first
 
 
 def test_exposition_looks_like_the_collector_exporter() -> None:
@@ -95,7 +101,7 @@ def test_exposition_looks_like_the_collector_exporter() -> None:
 
 
 def test_new_series_appear_at_zero() -> None:
-    model = ClusterModel(seed=2, rollout_every=3)
+    model = ClusterModel(seed=2, rollout_every=3, scenario=compact_scenario())
     previous: dict[str, float] = {}
     appeared = 0
     for body in run(model, 15):
@@ -110,7 +116,7 @@ def test_new_series_appear_at_zero() -> None:
 
 
 def test_restarts_and_rollouts_happen() -> None:
-    model = ClusterModel(seed=3, restart_every=2, rollout_every=3, controller_restart_every=4)
+    model = churning(3, 2, 3, 4)
     names_before = {s.name for s in model.sources}
     bodies = run(model, 14)
     assert sum(s.restarts for s in model.sources) >= 3
@@ -126,7 +132,7 @@ def test_restarts_and_rollouts_happen() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reference_agent_recovers_the_truth_exactly_through_restarts_and_churn(seed: int) -> None:
-    model = ClusterModel(seed=seed, restart_every=2, rollout_every=3, controller_restart_every=3)
+    model = churning(seed, 2, 3, 3)
     agent = ReferenceAgent(model.routes())
     run(model, 16, agent=agent)
     assert sum(s.restarts for s in model.sources) >= 4
@@ -134,7 +140,7 @@ def test_reference_agent_recovers_the_truth_exactly_through_restarts_and_churn(s
 
 
 def test_truth_stays_exact_when_scrapes_fail_or_carry_garbage() -> None:
-    model = ClusterModel(seed=4, restart_every=2, rollout_every=3, controller_restart_every=3)
+    model = churning(4, 2, 3, 3)
     agent = ReferenceAgent(model.routes())
     fail = {1, 4, 5, 9, 10, 11, 15}
     run(model, 18, fail=fail, garbage={3, 7, 13}, agent=agent)
@@ -144,14 +150,15 @@ def test_truth_stays_exact_when_scrapes_fail_or_carry_garbage() -> None:
 
 def test_random_failures_never_break_exactness() -> None:
     rng = random.Random(99)
-    model = ClusterModel(seed=5, restart_every=1, rollout_every=2, controller_restart_every=2)
+    model = churning(5, 1, 2, 2)
     agent = ReferenceAgent(model.routes())
     run(model, 25, fail={s for s in range(1, 26) if rng.random() < 0.4} - {25}, agent=agent)
     assert_agent_matches_truth(agent, model)
 
 
 def test_no_restart_after_a_scrape_the_client_did_not_receive() -> None:
-    model = ClusterModel(seed=6, restart_every=1, rollout_every=0, controller_restart_every=0)
+    model = ClusterModel(seed=6, restart_every=1, rollout_every=0, controller_restart_every=0,
+                         scenario=compact_scenario())
     model.observed(model.advance())
     model.advance()  # not received
     restarts = sum(s.restarts for s in model.sources)
@@ -163,7 +170,7 @@ def test_no_restart_after_a_scrape_the_client_did_not_receive() -> None:
 
 
 def test_truth_windows_add_up() -> None:
-    model = ClusterModel(seed=8)
+    model = ClusterModel(seed=8, scenario=compact_scenario())
     run(model, 10)
     whole, first, second = model.truth(2, 10), model.truth(2, 6), model.truth(6, 10)
     for wid, item in whole.workloads.items():

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.simulator.faults import FaultPlanError, parse_fault_plan
 from adapters.simulator.model import ClusterModel
+from adapters.simulator.scenario import compact_scenario
 from adapters.simulator.server import SimulatorServer
 from entrypoints.simulate_cmd import SimulateSettings
 
@@ -19,7 +20,7 @@ def serve() -> Iterator[object]:
     servers: list[SimulatorServer] = []
 
     def start(faults: str = "") -> tuple[str, ClusterModel]:
-        model = ClusterModel(seed=1, traffic_scale=0.2)
+        model = ClusterModel(seed=1, scenario=compact_scenario())
         server = SimulatorServer(("127.0.0.1", 0), model, parse_fault_plan(faults))
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.exposition.parser import ExpositionParser
 from adapters.simulator.model import ClusterModel
+from adapters.simulator.scenario import compact_scenario
 from application.agent.collect import CollectOptions, CollectUseCase
 from application.ports.agent import ScrapeError
 from domain.contract import Route, SLOData
@@ -67,7 +68,8 @@ def collect(model: ClusterModel, steps: int, fail: set[int], garbage: set[int]) 
 
 @pytest.mark.parametrize(("seed", "fail", "garbage"), [(1, set(), set()), (2, {1, 4, 7, 8, 12}, {3, 10})])
 def test_agent_pipeline_reproduces_the_truth_exactly(seed: int, fail: set[int], garbage: set[int]) -> None:
-    model = ClusterModel(seed=seed, restart_every=2, rollout_every=3, controller_restart_every=3)
+    model = ClusterModel(seed=seed, restart_every=2, rollout_every=3, controller_restart_every=3,
+                         scenario=compact_scenario())
     snapshots, malformed = collect(model, 16, fail, garbage)
     truth = model.truth()
     assert sum(s.restarts for s in model.sources) >= 4
