@@ -32,6 +32,7 @@ class FakeMasterClient:
         self.down = False
         self.refuse: set[int] = set()
         self.taken: list[SLOSnapshot] = []
+        self.refused: list[SLOSnapshot] = []
         self.attempts = 0
         self.on_send: Callable[[SLOSnapshot], None] | None = None
 
@@ -42,6 +43,7 @@ class FakeMasterClient:
         if self.down:
             raise DeliveryError("master unavailable: HTTP 503", retryable=True)
         if snapshot.slo_data.timestamp in self.refuse:
+            self.refused.append(snapshot)
             raise DeliveryError("refused: HTTP 422: slo_data.services.0.name: too long", retryable=False)
         self.taken.append(snapshot)
 
