@@ -45,6 +45,9 @@ class SimulateSettings(ProcessSettings):
         json_schema_extra=_flag("--controller-restart-every"))
     sim_traffic_scale: float = Field(1.0, gt=0, description="multiplies every request rate",
                                      json_schema_extra=_flag("--traffic-scale"))
+    sim_truth_history: int = Field(720, ge=1,
+                                   description="steps whose truth is kept (older ones are dropped)",
+                                   json_schema_extra=_flag("--truth-history"))
 
     @field_validator("sim_fault_plan")
     @classmethod
@@ -84,6 +87,7 @@ def run(argv: list[str]) -> int:
         rollout_every=settings.sim_rollout_every,
         controller_restart_every=settings.sim_controller_restart_every,
         traffic_scale=settings.sim_traffic_scale,
+        history=settings.sim_truth_history,
     )
     if settings.sim_routes_out:
         write_routes(model, Path(settings.sim_routes_out))

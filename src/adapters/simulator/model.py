@@ -76,7 +76,7 @@ class ClusterModel:
         rollout_every: int = 9,
         controller_restart_every: int = 7,
         warmup_steps: int = 3,
-        history: int = 100_000,
+        history: int = 720,
         traffic_scale: float = 1.0,
     ) -> None:
         self.scenario = scenario or default_scenario()
@@ -91,7 +91,9 @@ class ClusterModel:
         self.last_observed: int | None = None
         self.sources: list[Source] = []
         self._pending_restarts: list[Source] = []
+        # Per-step truth is kept for the last ``history`` steps only (tens of KB each).
         self._steps: deque[tuple[int, StepTruth]] = deque(maxlen=history)
+        self._truth_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._pod_counter = 0
         self.restart_count = 0  # restarts done (not merely scheduled)
         self.rollout_count = 0
@@ -104,6 +106,9 @@ class ClusterModel:
         }
         self._ingress_ms_keys = {c: [ms_key(t) for t in texts[:-1]] + [INF_KEY]
                                  for c, (_, texts) in self._ingress_bounds.items()}
+        # The collector's exporter appends _total to counters; without a prefix the endpoint
+        # stands for a controller scraped directly, which names the family without it.
+        self._nginx_requests = families.NGINX_REQUESTS_TOTAL if prefix else families.NGINX_REQUESTS
         self._backend_keys = {b: backend_key(b, self.scenario.routes) for b in self.scenario.backends}
         self._callers = self._callers_by_workload()
         self._build()
@@ -176,7 +181,7 @@ class ClusterModel:
     def advance(self) -> int:
         self.step += 1
         self._lifecycle()
-        truth = StepTruth()
+        truth = StepTruth(self._truth_keys)
         self._traffic(truth, record=True)
         self._steps.append((self.step, truth))
         return self.step
@@ -382,7 +387,7 @@ class ClusterModel:
                           ("ingress", backend.ingress), ("method", method),
                           ("namespace", backend.namespace), ("path", backend.path),
                           ("service", backend.service), *port, ("status", code))
-                counter = replica.counter(families.NGINX_REQUESTS_TOTAL, labels)
+                counter = replica.counter(self._nginx_requests, labels)
                 hist = replica.histogram(families.NGINX_DURATION, labels, bounds)
             if not gate:
                 counter.add(1)

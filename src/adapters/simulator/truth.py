@@ -27,12 +27,18 @@ Key = tuple[str, ...]
 
 @dataclass(slots=True)
 class StepTruth:
-    """Increments of one step, keyed flat so that windows add up cheaply."""
+    """Increments of one step, keyed flat so that windows add up cheaply.
 
-    counts: dict[Key, float] = field(default_factory=lambda: defaultdict(float))
+    ``keys`` is shared by every step of a model: each step's dictionary then
+    points at the same key tuples instead of holding copies of its own.
+    """
+
+    keys: dict[Key, Key] = field(default_factory=dict)
+    counts: dict[Key, float] = field(default_factory=dict)
 
     def add(self, key: Key, amount: float = 1) -> None:
-        self.counts[key] += amount
+        key = self.keys.setdefault(key, key)
+        self.counts[key] = self.counts.get(key, 0) + amount
 
 
 def _cumulative(per_bucket: dict[str, int], keys: Iterable[str]) -> dict[str, int]:

@@ -220,3 +220,18 @@ def test_routes_are_valid_contract_routes_and_keys_follow_the_spec() -> None:
     assert keys["auth"] == "identity-auth-8080"  # nginx without service_port: port from the route
     assert keys["webhooks"] == "payments-webhooks"  # no port anywhere
     assert keys["gateway"] == "payments-gateway-8443"
+
+
+def test_truth_is_kept_for_the_configured_number_of_steps() -> None:
+    model = ClusterModel(seed=2, scenario=compact_scenario(), history=5)
+    run(model, 9)
+    assert model.truth(4, 9).to_step == 9
+    with pytest.raises(ValueError, match="no longer kept"):
+        model.truth(2, 9)
+
+
+def test_without_prefix_the_nginx_counter_has_no_total_suffix() -> None:
+    model = ClusterModel(seed=2, scenario=compact_scenario(), prefix="")
+    body = run(model, 2)[-1]
+    assert "\nnginx_ingress_controller_requests{" in body
+    assert "\nresponse_total{" in body and "otel_" not in body

@@ -17,6 +17,7 @@ from adapters.simulator.scenario import compact_scenario
 from application.agent.collect import CollectOptions, CollectUseCase
 from application.ports.agent import ScrapeError
 from domain.contract import Route, SLOData
+from domain.families import SAMPLE_NAMES
 from domain.series import Scrape
 
 
@@ -25,7 +26,7 @@ class SimulatedSource:
 
     def __init__(self, model: ClusterModel, fail: set[int], garbage: set[int]) -> None:
         self.model, self.fail, self.garbage = model, fail, garbage
-        self.parser = ExpositionParser("otel_")
+        self.parser = ExpositionParser(model.prefix)
         self.malformed = 0
 
     def scrape(self) -> Scrape:
@@ -66,10 +67,15 @@ def collect(model: ClusterModel, steps: int, fail: set[int], garbage: set[int]) 
     return snapshots, source.malformed
 
 
-@pytest.mark.parametrize(("seed", "fail", "garbage"), [(1, set(), set()), (2, {1, 4, 7, 8, 12}, {3, 10})])
-def test_agent_pipeline_reproduces_the_truth_exactly(seed: int, fail: set[int], garbage: set[int]) -> None:
-    model = ClusterModel(seed=seed, restart_every=2, rollout_every=3, controller_restart_every=3,
-                         scenario=compact_scenario())
+@pytest.mark.parametrize(("seed", "prefix", "fail", "garbage"), [
+    (1, "otel_", set(), set()),
+    (2, "otel_", {1, 4, 7, 8, 12}, {3, 10}),
+    (3, "", {5, 6}, {2}),  # as if scraping /federate and the controllers directly
+])
+def test_agent_pipeline_reproduces_the_truth_exactly(seed: int, prefix: str, fail: set[int],
+                                                     garbage: set[int]) -> None:
+    model = ClusterModel(seed=seed, prefix=prefix, restart_every=2, rollout_every=3,
+                         controller_restart_every=3, scenario=compact_scenario())
     snapshots, malformed = collect(model, 16, fail, garbage)
     truth = model.truth()
     assert sum(s.restarts for s in model.sources) >= 4
@@ -118,3 +124,16 @@ def test_agent_pipeline_reproduces_the_truth_exactly(seed: int, fail: set[int], 
     assert set(backends) == set(truth.backends)
     inferred = {r.service_key: r for r in snapshots[-1].routes}
     assert inferred["payments-webhooks"].domain == "hooks.example.com"
+
+
+def test_a_clean_exposition_parses_without_a_malformed_line() -> None:
+    model = ClusterModel(seed=4)
+    model.observed(model.advance())
+    model.advance()
+    body = model.render()
+    scrape = ExpositionParser("otel_").parse([body.encode()], timestamp=1.0)
+    names = [line.split("{", 1)[0] for line in body.splitlines() if line and not line.startswith("#")]
+    relevant = [name for name in names if name.removeprefix("otel_") in SAMPLE_NAMES]
+    assert scrape.stats.malformed_lines == 0
+    assert len(scrape.samples) == len(relevant) > 5000
+    assert len(names) > len(relevant)  # unrelated families are there, and dropped
