@@ -100,10 +100,15 @@ def test_deletes_in_batches_until_nothing_is_left(engine: Engine) -> None:
                 "window_seconds": 30.0} for i in range(7) for j in range(2)]
     kept = [{"cluster_id": "c", "ts": cutoff + 5, "namespace": "shop", "name": "w0", "window_seconds": 30.0}]
     put(engine, schema.service_raw, expired + kept)
+    put(engine, schema.clusters,
+        [{"cluster_id": "c", "first_seen": 0, "last_snapshot": 0, "last_received": 0}])
     repository = SqlRetentionRepository(engine)
     calls: list[int] = []
 
     class Counting:
+        def clusters(self) -> list[str]:
+            return repository.clusters()
+
         def delete_batch(self, rule, batch_size):  # type: ignore[no-untyped-def]
             deleted = repository.delete_batch(rule, batch_size)
             if rule.table == "service_raw":
@@ -115,3 +120,22 @@ def test_deletes_in_batches_until_nothing_is_left(engine: Engine) -> None:
     assert report.deleted["service_raw"] == 14
     assert calls == [3, 3, 3, 3, 2]
     assert [row["ts"] for row in fetch(engine, schema.service_raw)] == [cutoff + 5]
+
+
+def test_every_cluster_is_cleaned_whichever_table_names_it(engine: Engine) -> None:
+    cutoff = NOW - 48 * 3600
+    put(engine, schema.clusters,
+        [{"cluster_id": "a", "first_seen": 0, "last_snapshot": 0, "last_received": 0}])
+    put(engine, schema.rollup_state, [{"cluster_id": "b", "hour": NOW - 3600 - NOW % 3600, "version": 1,
+                                       "aggregated_version": 1}])
+    put(engine, schema.edge_raw, [
+        {"cluster_id": cluster, "ts": ts, "src_ns": "s", "src_name": "x", "dst_ns": "d", "dst_name": "y",
+         "window_seconds": 30.0}
+        for cluster in ("a", "b") for ts in (cutoff - 30, cutoff + 30)
+    ])
+
+    report = Cleaner(SqlRetentionRepository(engine), RETENTION).run(NOW)
+
+    assert sorted((r["cluster_id"], r["ts"]) for r in fetch(engine, schema.edge_raw)) == [
+        ("a", cutoff + 30), ("b", cutoff + 30)]
+    assert report.deleted["edge_raw"] == 2

@@ -138,7 +138,8 @@ class SqlHourRebuild:
         for namespace, name, text_value in self._connection.execute(buckets):
             texts[(namespace, name)].append(text_value)
         for key, values in texts.items():
-            out[key].totals.buckets = merge_bucket_texts(values)
+            if key in out:  # see _read_ingress
+                out[key].totals.buckets = merge_bucket_texts(values)
         return out
 
     def _read_edges(self) -> dict[tuple[str, str, str, str], Rolled[EdgeTotals]]:
@@ -187,7 +188,12 @@ class SqlHourRebuild:
         ).where(_in_hour(table, self.cluster_id, self.hour))
         texts: dict[str, list[str]] = defaultdict(list)
         for key, ts, domain, path, text_value in self._connection.execute(details):
-            rolled = out[key]
+            rolled = out.get(key)
+            if rolled is None:
+                # Stored by ingest between the sums and this read. Its version bump came
+                # after read_version, so the compare-and-set keeps the hour dirty and the
+                # next run rebuilds it with this row.
+                continue
             texts[key].append(text_value)
             # The route as last seen in the hour: routes can change mid-hour.
             if (domain or path) and ts >= newest_route.get(key, -1):

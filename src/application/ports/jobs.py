@@ -57,14 +57,19 @@ class RollupStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RetentionRule:
-    """Rows of ``table`` whose ``column`` is below ``cutoff`` are removed."""
+    """Rows of ``table`` whose ``column`` is below ``cutoff`` are removed (of one cluster, if set)."""
 
     table: str
     column: str
     cutoff: int
+    cluster_id: str | None = None
 
 
 class RetentionStore(Protocol):
+    def clusters(self) -> list[str]:
+        """Every cluster that may have rows anywhere."""
+        ...
+
     def delete_batch(self, rule: RetentionRule, batch_size: int) -> int | None:
         """Delete up to ``batch_size`` expired rows in one transaction.
 

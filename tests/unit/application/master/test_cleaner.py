@@ -31,7 +31,11 @@ class FakeRetentionStore:
     locked: set[str] = field(default_factory=set)
     calls: list[tuple[str, int]] = field(default_factory=list)
 
+    def clusters(self) -> list[str]:
+        return ["only"]
+
     def delete_batch(self, rule: RetentionRule, batch_size: int) -> int | None:
+        assert (rule.cluster_id is None) == (rule.table == "status_history")
         self.calls.append((rule.table, batch_size))
         if rule.table in self.locked:
             return None
