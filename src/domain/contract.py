@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -22,6 +23,7 @@ Name = Annotated[str, Field(min_length=1, max_length=253)]
 ClusterId = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
+@lru_cache(maxsize=4096)  # the same few bounds arrive thousands of times per snapshot
 def validate_bucket_key(key: str) -> str:
     """A bucket key is a finite number or ``+Inf``; anything else is refused."""
     if key == INF_KEY:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from entrypoints.config import load_settings
@@ -39,9 +40,24 @@ def run(argv: list[str]) -> int:
 
     host, port = split_listen(settings.listen)
     app = build_app(settings)
+    _tune_garbage_collector()
     log.info("master listening on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False)
     return 0
+
+
+def _tune_garbage_collector() -> None:
+    """Keep the cyclic collector from rescanning the whole application on every request.
+
+    A snapshot becomes tens of thousands of short-lived objects; with the
+    default thresholds the collector runs many times per snapshot and walks
+    every long-lived object (modules, the app, SQLAlchemy's caches) each time,
+    which doubled the time to validate a large snapshot. Freezing what exists
+    after start-up takes those out of every collection.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def _safe_url(url: str) -> str:

@@ -1,18 +1,19 @@
 """Snapshots into the raw tables: one transaction per snapshot, idempotent on (cluster_id, ts).
 
-Rows are written with one executemany per table (SQLAlchemy batches them into
-multi-row INSERTs on both SQLite and PostgreSQL), never through ORM objects.
+Rows are written with one bulk insert per table (COPY on PostgreSQL, the driver's
+executemany on SQLite), never through ORM objects or per-row statements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from sqlalchemy import Engine, Table, case, select, text
 from sqlalchemy.engine import Connection
 
 from adapters.storage import schema
-from adapters.storage.dialect import greatest, insert
+from adapters.storage.dialect import bulk_insert, greatest, insert
 from application.ports.ingest import Row, SnapshotRows
 from domain.contract import Route
 from domain.timewindow import hour_of
@@ -26,12 +27,14 @@ class SqlIngestRepository:
         with self._engine.begin() as connection:
             if not self._log_snapshot(connection, rows):
                 return False
-            self._upsert_cluster(connection, rows)
             keys = {"cluster_id": rows.cluster_id, "ts": rows.ts, "window_seconds": rows.window_seconds}
             self._insert_many(connection, schema.service_raw, rows.services, keys)
             self._insert_many(connection, schema.edge_raw, rows.edges, keys)
             self._insert_many(connection, schema.ingress_raw, rows.ingress, keys)
+            # Rows shared by every snapshot of the cluster last, so that on PostgreSQL
+            # their row locks are held only for the end of the transaction.
             self._upsert_routes(connection, rows)
+            self._upsert_cluster(connection, rows)
             self._bump_rollup_version(connection, rows)
         return True
 
@@ -95,7 +98,12 @@ class SqlIngestRepository:
     def _insert_many(connection: Connection, table: Table, items: Sequence[Row], keys: Row) -> None:
         if not items:
             return
-        connection.execute(table.insert(), [{**keys, **item} for item in items])
+        # Snapshot-wide values first, then the item's own columns, in the table's column order.
+        item_columns = [column.name for column in table.columns if column.name not in keys]
+        head = tuple(keys.values())
+        pick = itemgetter(*item_columns)
+        values = [head + pick(item) for item in items]
+        bulk_insert(connection, table, [*keys, *item_columns], values)
 
     @staticmethod
     def _upsert_routes(connection: Connection, rows: SnapshotRows) -> None:
@@ -115,7 +123,9 @@ class SqlIngestRepository:
             },
         )
         seen = {"cluster_id": rows.cluster_id, "last_seen": rows.ts}
-        connection.execute(statement, [{**seen, **route} for route in rows.routes])
+        # One key order for every transaction: concurrent upserts of the same routes wait, never deadlock.
+        ordered = sorted(rows.routes, key=lambda r: (r["domain"], r["path_prefix"], r["service_key"]))
+        connection.execute(statement, [{**seen, **route} for route in ordered])
 
     @staticmethod
     def _bump_rollup_version(connection: Connection, rows: SnapshotRows) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from application.ports.ingest import Row, SnapshotRows
 from domain.contract import EdgeMetrics, IngressMetrics, Route, ServiceMetrics, SLOSnapshot
@@ -16,10 +17,26 @@ from domain.totals import METHODS, STATUS_CLASSES, method_bucket
 
 _STATUS_COLUMNS = {cls: f"status_{cls}" for cls in STATUS_CLASSES}
 _METHOD_COLUMNS = {m: (f"{m.lower()}_requests", f"{m.lower()}_errors") for m in METHODS}
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+# Codes and methods repeat thousands of times per snapshot: classify each once.
+
+
+@lru_cache(maxsize=4096)
+def _status_column(code: str) -> str | None:
+    cls = status_class(code)
+    return _STATUS_COLUMNS[cls] if cls is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _ingress_columns(code: str, method: str) -> tuple[str | None, str, str, bool]:
+    """(status class column, method requests column, method errors column, is an error)."""
+    requests_column, errors_column = _METHOD_COLUMNS[method_bucket(method)]
+    return _status_column(code), requests_column, errors_column, is_server_error(code)
 
 
 def _buckets_json(buckets: Mapping[str, int]) -> str:
-    return json.dumps(dict(buckets), separators=(",", ":"))
+    return _JSON.encode(buckets)
 
 
 def _add_buckets(into: dict[str, int], buckets: Mapping[str, int]) -> None:
@@ -43,9 +60,9 @@ def _service_row(item: ServiceMetrics) -> tuple[Row, dict[str, int]]:
         row["requests"] += request.delta
         if request.classification == "failure":
             row["errors"] += request.delta
-        cls = status_class(request.status_code)
-        if cls is not None:
-            row[_STATUS_COLUMNS[cls]] += request.delta
+        column = _status_column(request.status_code)
+        if column is not None:
+            row[column] += request.delta
     return row, dict(item.latency_buckets)
 
 
@@ -117,16 +134,15 @@ def _ingress_row(item: IngressMetrics) -> Row:
         row[requests_column] = 0
         row[errors_column] = 0
     for request in item.requests:
-        failed = is_server_error(request.code)
-        row["requests"] += request.delta
-        requests_column, errors_column = _METHOD_COLUMNS[method_bucket(request.method)]
-        row[requests_column] += request.delta
+        delta = request.delta
+        status_column, requests_column, errors_column, failed = _ingress_columns(request.code, request.method)
+        row["requests"] += delta
+        row[requests_column] += delta
         if failed:
-            row["errors"] += request.delta
-            row[errors_column] += request.delta
-        cls = status_class(request.code)
-        if cls is not None:
-            row[_STATUS_COLUMNS[cls]] += request.delta
+            row["errors"] += delta
+            row[errors_column] += delta
+        if status_column is not None:
+            row[status_column] += delta
     return row
 
 
