@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from application.master.failures import JobPartlyFailed
 from application.ports.jobs import RollupStore
 from domain.timewindow import HOUR
 
@@ -24,6 +25,7 @@ class AggregationReport:
     marked: int = 0  # of those, hours recorded as fresh (version unchanged meanwhile)
     skipped_locked: int = 0  # hours another master was rebuilding
     settled: int = 0  # dirty hours too old to rebuild, accepted as they are
+    failed: int = 0  # hours whose rebuild raised (rolled back, still dirty)
 
 
 def oldest_rebuildable_hour(now: int, raw_retention_seconds: float) -> int:
@@ -53,16 +55,28 @@ class Aggregator:
         return sorted(wanted, key=lambda item: (item[1], item[0]))
 
     def run(self, now: int) -> AggregationReport:
+        """Rebuild every hour due; raises ``JobPartlyFailed`` after the others if some failed."""
         rebuilt = marked = skipped = 0
+        failures: list[str] = []
         for cluster_id, hour in self.hours_to_rebuild(now):
-            outcome = self.rebuild_hour(cluster_id, hour, now)
+            try:
+                outcome = self.rebuild_hour(cluster_id, hour, now)
+            except Exception:  # one bad hour must not hold back the others
+                log.exception("rollup of hour %s of %s failed; it stays dirty", hour, cluster_id)
+                failures.append(f"{cluster_id}@{hour}")
+                continue
             if outcome is None:
                 skipped += 1
                 continue
             rebuilt += 1
             marked += outcome
         settled = self._settle_stale(now)
-        return AggregationReport(rebuilt=rebuilt, marked=marked, skipped_locked=skipped, settled=settled)
+        report = AggregationReport(
+            rebuilt=rebuilt, marked=marked, skipped_locked=skipped, settled=settled, failed=len(failures)
+        )
+        if failures:
+            raise JobPartlyFailed("aggregator", failures, report)
+        return report
 
     def rebuild_hour(self, cluster_id: str, hour: int, now: int) -> bool | None:
         """Rebuild one hour in one transaction.

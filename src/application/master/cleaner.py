@@ -9,13 +9,17 @@ when they were last seen.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 
+from application.master.failures import JobPartlyFailed
 from application.ports.jobs import RetentionRule, RetentionStore
 from domain.timewindow import HOUR
 
 RAW_TABLES = ("service_raw", "edge_raw", "ingress_raw", "snapshot_log")
 HOURLY_TABLES = ("service_hourly", "edge_hourly", "ingress_hourly", "cluster_hourly", "rollup_state")
+log = logging.getLogger(__name__)
+
 ROUTE_UNSEEN_SECONDS = 7 * 86400
 # Small and indexed by time: cleaned in one pass rather than per cluster.
 GLOBAL_TABLES = ("status_history",)
@@ -71,18 +75,26 @@ class Cleaner:
         # Listed once, before anything is deleted, so a cluster whose last log rows
         # expire in this run still has its other tables cleaned.
         clusters = self._store.clusters()
+        failures: list[str] = []
         for rule in retention_rules(now, self._retention):
             scoped = [rule] if rule.table in GLOBAL_TABLES else [
                 replace(rule, cluster_id=cluster_id) for cluster_id in clusters
             ]
             report.deleted[rule.table] = 0
             for one in scoped:
-                deleted = self._drain(one)
+                try:
+                    deleted = self._drain(one)
+                except Exception:  # the other tables and clusters are still cleaned
+                    log.exception("cleaning %s of %s failed", one.table, one.cluster_id or "all clusters")
+                    failures.append(f"{one.table}/{one.cluster_id or '*'}")
+                    continue
                 if deleted is None:
                     if rule.table not in report.skipped_locked:
                         report.skipped_locked.append(rule.table)
                     continue
                 report.deleted[rule.table] += deleted
+        if failures:
+            raise JobPartlyFailed("cleaner", failures, report)
         return report
 
     def _drain(self, rule: RetentionRule) -> int | None:

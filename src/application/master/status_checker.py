@@ -15,9 +15,11 @@ Keys that lose all traffic in their window (or whose route disappears) turn
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from application.master.failures import JobPartlyFailed
 from application.ports.jobs import StatusStore
 from application.ports.stats import StatsReader
 from application.ports.targets import TargetRepository
@@ -25,6 +27,8 @@ from domain import slo
 from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, effective_target
 from domain.targets import TARGET_WINDOWS, StatusChange, TargetRecord, service_key
 from domain.totals import IngressTotals, WorkloadTotals
+
+log = logging.getLogger(__name__)
 
 SERVICE = "service"
 INGRESS = "ingress"
@@ -46,7 +50,7 @@ class Evaluation:
 class StatusReport:
     evaluated: int = 0
     changes: int = 0
-    skipped_clusters: list[str] | None = None
+    skipped_clusters: list[str] = field(default_factory=list)  # another master held their lock
 
 
 def evaluate(
@@ -98,16 +102,24 @@ class StatusChecker:
         self._defaults = defaults
 
     def run(self, now: int) -> StatusReport:
-        report = StatusReport(skipped_clusters=[])
+        """Evaluate every cluster; raises ``JobPartlyFailed`` after the others if some failed."""
+        report = StatusReport()
+        failures: list[str] = []
         for cluster_id in self._stats.clusters():
-            evaluations = self.evaluate_cluster(cluster_id, now)
-            recorded = self._record(cluster_id, evaluations, now)
+            try:
+                evaluations = self.evaluate_cluster(cluster_id, now)
+                recorded = self._record(cluster_id, evaluations, now)
+            except Exception:  # one cluster's bad data must not hold back the others
+                log.exception("status evaluation of cluster %s failed", cluster_id)
+                failures.append(cluster_id)
+                continue
             if recorded is None:
-                assert report.skipped_clusters is not None
                 report.skipped_clusters.append(cluster_id)
                 continue
             report.evaluated += len(evaluations)
             report.changes += recorded
+        if failures:
+            raise JobPartlyFailed("status_checker", failures, report)
         return report
 
     def evaluate_cluster(self, cluster_id: str, now: int) -> list[Evaluation]:

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
+
 from application.master.aggregator import Aggregator, oldest_rebuildable_hour
+from application.master.failures import JobPartlyFailed
 from domain.rollup import HourRollup
 
 HOUR = 3600
@@ -113,3 +116,19 @@ def test_dirty_hours_past_raw_retention_are_settled_not_rebuilt() -> None:
 def test_no_clusters_no_work() -> None:
     report = Aggregator(FakeRollupStore(), RETENTION).run(NOW)
     assert (report.rebuilt, report.settled) == (0, 0)
+
+
+def test_a_failing_hour_does_not_hold_back_the_others_and_fails_the_run() -> None:
+    class Broken(FakeRollupStore):
+        @contextmanager
+        def rebuild(self, cluster_id: str, hour: int) -> Iterator[FakeWork]:
+            if hour == CURRENT - HOUR:
+                raise ValueError("corrupt bucket JSON")
+            with super().rebuild(cluster_id, hour) as work:
+                yield work
+
+    store = Broken(versions={("a", CURRENT - HOUR): (2, 1), ("a", CURRENT): (2, 1)})
+    with pytest.raises(JobPartlyFailed, match=f"a@{CURRENT - HOUR}") as failure:
+        Aggregator(store, RETENTION).run(NOW)
+    assert store.versions == {("a", CURRENT - HOUR): (2, 1), ("a", CURRENT): (2, 2)}
+    assert failure.value.report.rebuilt == 1 and failure.value.report.failed == 1

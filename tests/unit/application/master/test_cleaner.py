@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from application.master.cleaner import Cleaner, Retention, retention_rules
+from application.master.failures import JobPartlyFailed
 from application.ports.jobs import RetentionRule
 
 NOW = 1_764_311_400
@@ -68,3 +69,17 @@ def test_retention_settings_are_checked() -> None:
         Retention(raw_seconds=0)
     with pytest.raises(ValueError, match="batch_size"):
         Cleaner(FakeRetentionStore({}), Retention(), batch_size=0)
+
+
+def test_a_failing_table_does_not_hold_back_the_others_and_fails_the_run() -> None:
+    class Broken(FakeRetentionStore):
+        def delete_batch(self, rule: RetentionRule, batch_size: int) -> int | None:
+            if rule.table == "edge_raw":
+                raise RuntimeError("lock timeout")
+            return super().delete_batch(rule, batch_size)
+
+    store = Broken(expired={"service_raw": 3, "edge_raw": 3, "ingress_raw": 2})
+    with pytest.raises(JobPartlyFailed, match="edge_raw/only") as failure:
+        Cleaner(store, Retention()).run(NOW)
+    assert store.expired["service_raw"] == 0 and store.expired["ingress_raw"] == 0
+    assert failure.value.report.deleted["ingress_raw"] == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.unit.application.master.job_fakes import FakeStats, FakeStatusStore, FakeTargets, backend, workload
 
+from application.master.failures import JobPartlyFailed
 from application.master.status_checker import StatusChecker, domain_totals
 from domain.slo import Target
 from domain.targets import TargetRecord
@@ -157,3 +158,18 @@ def test_clusters_are_evaluated_separately() -> None:
     statuses = {(c.cluster_id, c.key): c.new_status for c in store.history}
     # c2's 50 % meets its own 40 % target but the error rate is above 1 %: warning.
     assert statuses == {("c1", "shop/cart"): "healthy", ("c2", "shop/cart"): "warning"}
+
+
+def test_a_failing_cluster_does_not_hold_back_the_others_and_fails_the_run() -> None:
+    class BrokenStats(FakeStats):
+        def workload_totals(self, cluster_id, start, end):  # type: ignore[no-untyped-def]
+            if cluster_id == "bad":
+                raise RuntimeError("database hiccup")
+            return super().workload_totals(cluster_id, start, end)
+
+    stats, store = BrokenStats(cluster_ids=["bad", "c1"]), FakeStatusStore()
+    stats.set_workloads("c1", "1d", {("shop", "cart"): workload(100, 0, FAST)})
+    with pytest.raises(JobPartlyFailed, match="bad") as failure:
+        checker(stats, store).run(NOW)
+    assert [c.cluster_id for c in store.history] == ["c1"]
+    assert failure.value.report.changes == 1
