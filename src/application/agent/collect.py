@@ -176,11 +176,17 @@ class CollectUseCase:
         routes = self._current_routes(stats)
         index = RouteIndex(routes)
         aggregator = Aggregator(index, probe_compensation=self._options.probe_compensation)
-        # Every series with a delta was classified by this cycle's _classify.
+        # Sum per role first (equal roles share a slot: one dict update per delta), then
+        # aggregate once per role. Every series with a delta was classified by this cycle.
         role_of = self._classifier.known_roles().__getitem__
-        add = aggregator.add
+        per_slot: dict[int, float] = {}
+        slot_total = per_slot.get
         for series, delta in deltas:
-            add(role_of(series.key), delta)
+            slot = role_of(series.key).slot  # type: ignore[union-attr]
+            per_slot[slot] = slot_total(slot, 0.0) + delta
+        role_of_slot = self._classifier.role_of_slot
+        for slot, total in per_slot.items():
+            aggregator.add(role_of_slot(slot), total)
         aggregate = aggregator.build()
         inferred = infer_nginx_routes(backends, aggregator, index)
         stats.routes = len(routes)

@@ -10,8 +10,9 @@ aggregation, which has the routes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from typing import Any
 
 from domain import families
 from domain.agent.keys import dst_workload_name, nginx_backend_key, traefik_backend_key, workload_name
@@ -111,6 +112,12 @@ class Dropped:
         return f"Dropped({self.reason.value})"
 
 
+# Equal roles are interned by the classifier into one object with its own slot number, so the
+# collect use case can sum a cycle's deltas per role with integer keys before aggregating them.
+# Not part of a role's value: it takes no part in equality or hashing.
+def _slot() -> Any:
+    return field(default=-1, compare=False, repr=False)
+
 WorkloadKey = tuple[str, str]  # (namespace, workload)
 PodKey = tuple[str, str, str]  # (namespace, workload, pod)
 EdgeKey = tuple[str, str, str, str]  # (src ns, src workload, dst ns, dst workload)
@@ -122,6 +129,7 @@ class WorkloadRequests:
     status_code: str
     classification: str
     tls: bool
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,23 +139,27 @@ class WorkloadLatency:
     part: Part
     le: str  # canonical millisecond key for buckets, "" otherwise
     compensable: bool  # no route_name label: probes are inside it (§2.4 probe compensation)
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeRequests:
     pod: PodKey
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
 class EdgeRequests:
     edge: EdgeKey
     failure: bool
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
 class EdgeLatency:
     edge: EdgeKey
     part: Part
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +184,7 @@ class IngressRequests:
     backend: Backend
     code: str
     method: str
+    slot: int = _slot()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +192,7 @@ class IngressLatency:
     backend: Backend
     part: Part
     le: str  # millisecond key for buckets, "" otherwise
+    slot: int = _slot()
 
 
 Role = (
@@ -214,13 +228,29 @@ class SeriesClassifier:
         self._options = options
         self._cache: dict[str, Role] = {}
         self._backends: dict[Backend, Backend] = {}
+        self._interned: dict[Role, Role] = {}
+        self._by_slot: list[Role] = []
 
     def role(self, series: Series) -> Role:
         role = self._cache.get(series.key)
         if role is None:
-            role = self.classify(series)
+            role = self._intern_role(self.classify(series))
             self._cache[series.key] = role
         return role
+
+    def _intern_role(self, role: Role) -> Role:
+        if isinstance(role, Dropped):
+            return role
+        existing = self._interned.get(role)
+        if existing is not None:
+            return existing
+        object.__setattr__(role, "slot", len(self._by_slot))
+        self._by_slot.append(role)
+        self._interned[role] = role
+        return role
+
+    def role_of_slot(self, slot: int) -> Role:
+        return self._by_slot[slot]
 
     def known_roles(self) -> Mapping[str, Role]:
         """Roles by series key of every series classified since the last prune (read-only use)."""
@@ -231,6 +261,8 @@ class SeriesClassifier:
         if len(self._cache) > 2 * live_series + 1024:
             self._cache.clear()
             self._backends.clear()
+            self._interned.clear()
+            self._by_slot.clear()
 
     def classify(self, series: Series) -> Role:
         entry = FAMILY_TABLE.get(series.family)
@@ -315,7 +347,7 @@ class SeriesClassifier:
             return Dropped(Reason.NO_BACKEND_KEY)
         if len(key) > MAX_NAME:
             return Dropped(Reason.LABEL_TOO_LONG)
-        return self._ingress(source, part, labels, self._intern(Backend(key)), labels.get("code", ""))
+        return self._ingress(source, part, labels, self._intern_backend(Backend(key)), labels.get("code", ""))
 
     def _nginx(self, source: Source, part: Part, labels: Mapping[str, str]) -> Role:
         namespace = labels.get("namespace", "")
@@ -336,7 +368,7 @@ class SeriesClassifier:
             path=labels.get("path", ""),
             ingress=labels.get("ingress", ""),
         )
-        return self._ingress(source, part, labels, self._intern(backend), labels.get("status", ""))
+        return self._ingress(source, part, labels, self._intern_backend(backend), labels.get("status", ""))
 
     def _ingress(
         self, source: Source, part: Part, labels: Mapping[str, str], backend: Backend, code: str
@@ -354,6 +386,6 @@ class SeriesClassifier:
                 return Dropped(Reason.BAD_BUCKET)
         return IngressLatency(backend, part, le)
 
-    def _intern(self, backend: Backend) -> Backend:
+    def _intern_backend(self, backend: Backend) -> Backend:
         # One object per backend keeps the per-cycle key resolution to one lookup per backend.
         return self._backends.setdefault(backend, backend)
