@@ -142,3 +142,16 @@ def test_classifier_caches_roles_and_prunes_when_series_churn() -> None:
         classifier.role(series("response_total", status_code=str(index), **IN))
     classifier.prune(live_series=10)
     assert classifier.role(series("response_total", status_code="200", **IN)) is not first
+
+
+def test_equal_roles_of_different_series_share_one_slot() -> None:
+    classifier = SeriesClassifier(OPTIONS)
+    a = classifier.role(series("response_total", status_code="200", client_id="a", **IN))
+    b = classifier.role(series("response_total", status_code="200", client_id="b", **IN))
+    c = classifier.role(series("response_total", status_code="500", **IN))
+    assert a is b
+    assert isinstance(a, WorkloadRequests) and isinstance(c, WorkloadRequests)
+    assert a.slot != c.slot
+    assert classifier.role_of_slot(a.slot) is a and classifier.role_of_slot(c.slot) is c
+    # The slot is bookkeeping, not part of the role's value.
+    assert a == WorkloadRequests(("shop", "checkout"), "200", "success", False)
