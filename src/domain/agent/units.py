@@ -13,6 +13,7 @@ from domain.contract import INF_KEY
 
 _MS_PER_SECOND = Decimal(1000)
 _INF_SPELLINGS = frozenset({"+inf", "inf"})
+_MAX_PLAIN_LENGTH = 32
 
 
 class BadBound(ValueError):
@@ -34,17 +35,16 @@ def _parse(bound: str) -> Decimal | None:
 
 
 def format_decimal(value: Decimal) -> str:
-    """Shortest exact text: ``10.0`` → ``10``, ``1E+3`` → ``1000``, ``2.5E-2`` → ``0.025``.
+    """Shortest exact plain text: ``10.0`` → ``10``, ``1E+3`` → ``1000``, ``2.5E-2`` → ``0.025``.
 
-    Fixed notation is preferred; scientific notation only when it is shorter
-    (a bound like ``-5e-324`` s would otherwise become a 325-character key).
+    Plain notation keeps keys identical to the ones Linkerd writes; only an
+    absurd bound (``-5e-324`` s would be a 325-character key) keeps its exponent.
     """
     if value.is_zero():
         return "0"
     normalised = value.normalize()
     fixed = format(normalised, "f")
-    scientific = str(normalised)
-    return scientific if len(scientific) < len(fixed) else fixed
+    return fixed if len(fixed) <= _MAX_PLAIN_LENGTH else str(normalised)
 
 
 def canonical_ms_key(bound: str) -> str:
