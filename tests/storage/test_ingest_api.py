@@ -115,6 +115,24 @@ def test_invalid_snapshot_is_refused_naming_the_field(
 
 
 @pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        pytest.param(snapshot(edges=[{"src_ns": "a", "src_name": "b", "dst_ns": "c", "dst_name": "d",
+                                      "request_delta": 2**64}]),
+                     "slo_data.edges a/b/c/d: requests = 18446744073709551616 exceeds", id="huge-delta"),
+        pytest.param(snapshot(timestamp=2**70), "slo_data.timestamp", id="huge-timestamp"),
+    ],
+)
+def test_numbers_the_database_cannot_hold_are_a_422(
+    client: TestClient, database_url: str, document: dict, message: str
+) -> None:
+    response = post(client, document)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         pytest.param(b'{"cluster_id": "prod-eu-1", "slo_data": ', "body: Invalid JSON", id="truncated-json"),

@@ -19,6 +19,7 @@ from adapters.api.auth import ApiTokens, check_token
 from adapters.api.errors import describe_validation_error
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestUseCase
+from application.master.processor import SnapshotOutOfRange
 from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ async def post_snapshot(
     except ClusterNotAllowed as error:
         metrics.rejected("cluster_not_allowed")
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
+    except SnapshotOutOfRange as error:
+        metrics.rejected("invalid")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     except Exception:
         metrics.ingest_snapshots.labels(result="failed").inc()
         log.exception("storing snapshot of %s at %s failed", snapshot.cluster_id, snapshot.slo_data.timestamp)

@@ -7,6 +7,7 @@ are summed, not dropped: every increment the agent counted is kept.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -33,6 +34,33 @@ def _ingress_columns(code: str, method: str) -> tuple[str | None, str, str, bool
     """(status class column, method requests column, method errors column, is an error)."""
     requests_column, errors_column = _METHOD_COLUMNS[method_bucket(method)]
     return _status_column(code), requests_column, errors_column, is_server_error(code)
+
+
+# Counts are stored as 64-bit integers (BIGINT); a sum beyond that cannot be stored exactly.
+MAX_STORED_COUNT = 2**63 - 1
+
+
+class SnapshotOutOfRange(ValueError):
+    """A snapshot whose numbers cannot be stored (counts beyond 64 bits, infinite sums)."""
+
+
+def _check_storable(rows: list[Row], counts: tuple[str, ...], section: str, key: tuple[str, ...]) -> None:
+    """Refuse what the database would refuse halfway through the transaction, with a clear message.
+
+    The other count columns of a row are parts of the ones checked here
+    (errors, status classes and methods are at most ``requests``).
+    """
+    for row in rows:
+        for column in counts:
+            if row[column] > MAX_STORED_COUNT:
+                where = "/".join(str(row[k]) for k in key)
+                raise SnapshotOutOfRange(
+                    f"slo_data.{section} {where}: {column} = {row[column]} exceeds the largest "
+                    f"storable count {MAX_STORED_COUNT}"
+                )
+        if not math.isfinite(row["latency_sum"]):
+            where = "/".join(str(row[k]) for k in key)
+            raise SnapshotOutOfRange(f"slo_data.{section} {where}: latency_sum adds up to infinity")
 
 
 def _buckets_json(buckets: Mapping[str, int]) -> str:
@@ -197,7 +225,18 @@ def needs_stored_routes(snapshot: SLOSnapshot) -> bool:
 def snapshot_rows(
     snapshot: SLOSnapshot, received_at: int, stored_routes: Iterable[Route] = ()
 ) -> SnapshotRows:
+    """The rows of one snapshot; raises SnapshotOutOfRange for numbers no column can hold."""
     data = snapshot.slo_data
+    if data.timestamp > MAX_STORED_COUNT:
+        raise SnapshotOutOfRange(f"slo_data.timestamp = {data.timestamp} is not a storable unix time")
+    services = service_rows(data.services)
+    _check_storable(services, ("requests", "latency_count", "tls_requests", "total_requests"), "services",
+                    ("namespace", "name"))
+    edges = edge_rows(data.edges)
+    _check_storable(edges, ("requests", "failures", "latency_count"), "edges",
+                    ("src_ns", "src_name", "dst_ns", "dst_name"))
+    ingress = ingress_rows(data.ingress, data.routes, stored_routes)
+    _check_storable(ingress, ("requests", "latency_count"), "ingress", ("service_key",))
     return SnapshotRows(
         cluster_id=snapshot.cluster_id,
         ts=data.timestamp,
@@ -205,8 +244,8 @@ def snapshot_rows(
         window_seconds=float(data.window_seconds),
         received_at=received_at,
         agent_version=snapshot.agent_version,
-        services=service_rows(data.services),
-        edges=edge_rows(data.edges),
-        ingress=ingress_rows(data.ingress, data.routes, stored_routes),
+        services=services,
+        edges=edges,
+        ingress=ingress,
         routes=route_rows(data.routes),
     )

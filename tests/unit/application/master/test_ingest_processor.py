@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tests.storage.snapshot_builders import edge, ingress, route, service, snapshot
 
-from application.master.processor import needs_stored_routes, snapshot_rows
+from application.master.processor import (
+    MAX_STORED_COUNT,
+    SnapshotOutOfRange,
+    needs_stored_routes,
+    snapshot_rows,
+)
 from domain.contract import Route, SLOSnapshot
 
 
@@ -129,3 +135,28 @@ def test_stored_routes_are_needed_only_for_backends_the_snapshot_does_not_route(
     assert needs_stored_routes(routed) is False
     assert needs_stored_routes(unrouted) is True
     assert needs_stored_routes(no_ingress) is False
+
+
+def test_counts_beyond_64_bits_are_refused_naming_the_item() -> None:
+    half = MAX_STORED_COUNT // 2 + 1
+    request = {"status_code": "200", "classification": "success", "delta": half}
+    twice = service(name="big", requests=[request, request])  # each fits, the sum does not
+    with pytest.raises(SnapshotOutOfRange, match="services shop/big: requests = 9223372036854775808"):
+        rows(snapshot(services=[twice]))
+    with pytest.raises(SnapshotOutOfRange, match="edges shop/a/shop/checkout: requests"):
+        rows(snapshot(edges=[edge(src="a", request_delta=half), edge(src="a", request_delta=half)]))
+    with pytest.raises(SnapshotOutOfRange, match="ingress k: latency_count"):
+        rows(snapshot(ingresses=[ingress("k", latency_count=MAX_STORED_COUNT + 1)]))
+    # The largest storable count itself is fine.
+    [row] = rows(snapshot(edges=[edge(request_delta=MAX_STORED_COUNT)])).edges
+    assert row["requests"] == MAX_STORED_COUNT
+
+
+def test_latency_sums_adding_up_to_infinity_are_refused() -> None:
+    with pytest.raises(SnapshotOutOfRange, match="latency_sum adds up to infinity"):
+        rows(snapshot(services=[service(latency_sum=1.7e308), service(latency_sum=1.7e308)]))
+
+
+def test_timestamps_beyond_64_bits_are_refused() -> None:
+    with pytest.raises(SnapshotOutOfRange, match=r"slo_data\.timestamp"):
+        rows(snapshot(timestamp=2**63, window=30))
