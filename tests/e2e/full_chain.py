@@ -166,6 +166,16 @@ def true_quantile_bucket(buckets: dict[str, int], q: float) -> tuple[float, floa
     return lower, ordered[-1][0]
 
 
+def status_classes(requests: dict[str, int]) -> dict[str, int]:
+    """``{"503|failure": 4, …}`` → ``{"2xx": …, "5xx": 4}``; non-HTTP outcomes count in no class."""
+    classes = dict.fromkeys(("2xx", "3xx", "4xx", "5xx"), 0)
+    for label, count in requests.items():
+        code = label.split("|")[0]
+        if code and code[0] in "2345":
+            classes[f"{code[0]}xx"] += count
+    return classes
+
+
 def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
     """Every workload, edge and backend the master shows equals the simulator's truth exactly."""
     topology = chain.api("/api/v2/slo/mesh/topology")
@@ -182,6 +192,10 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
         if upper == float("inf"):
             upper = lower  # a rank in +Inf reads as the highest finite bound
         assert lower - 1e-9 <= node["p95_latency"] <= upper + 1e-9, (wid, node["p95_latency"], lower, upper)
+        namespace, name = wid.split("/")
+        detail = chain.api("/api/v2/slo/mesh/service/detail", namespace=namespace, name=name)
+        shown = {c["code"]: c["count"] for c in detail["status_codes"]}
+        assert shown == status_classes(item["requests"]), wid
 
     edges = {(e["source"], e["target"]): e for e in topology["edges"]}
     expected_edges = {tuple(eid.split("->")): item
@@ -199,6 +213,11 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
         current = services[key]["current"]
         assert current["total_requests"] == item["total"], key
         assert current["errors"] == item["errors"], key
+        lower, upper = true_quantile_bucket(item["latency_buckets"], 0.95)
+        upper = lower if upper == float("inf") else upper
+        assert lower - 1e-9 <= current["p95_latency"] <= upper + 1e-9, (key, current["p95_latency"])
+        shown_classes = {c["code"]: c["count"] for c in services[key]["status_codes"]}
+        assert shown_classes == status_classes(item["requests"]), key
         per_bucket, previous = {}, 0
         for le, cumulative in item["latency_buckets"].items():
             per_bucket[le] = cumulative - previous
