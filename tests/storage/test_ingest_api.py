@@ -121,6 +121,10 @@ def test_invalid_snapshot_is_refused_naming_the_field(
                                       "request_delta": 2**64}]),
                      "slo_data.edges a/b/c/d: requests = 18446744073709551616 exceeds", id="huge-delta"),
         pytest.param(snapshot(timestamp=2**70), "slo_data.timestamp", id="huge-timestamp"),
+        pytest.param(with_change(snapshot(), ["slo_data", "services", 0, "namespace"], "shop\x00x"),
+                     "slo_data.services[0].namespace: contains a NUL character", id="nul-in-name"),
+        pytest.param(with_change(snapshot(), ["slo_data", "routes", 0, "path_prefix"], "/\x00"),
+                     "slo_data.routes[0].path_prefix: contains a NUL character", id="nul-in-path"),
     ],
 )
 def test_numbers_the_database_cannot_hold_are_a_422(

@@ -22,3 +22,20 @@ def describe_validation_error(error: ValidationError, limit: int = 20) -> str:
     if len(problems) > limit:
         problems = [*problems[:limit], f"… and {len(problems) - limit} more"]
     return "; ".join(problems)
+
+
+def nul_character_path(document: object, location: tuple[int | str, ...] = ()) -> str | None:
+    """Path of the first string holding a NUL character (PostgreSQL text cannot store one)."""
+    if isinstance(document, str):
+        return field_path(location) if "\x00" in document else None
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found = nul_character_path(key, location) or nul_character_path(value, (*location, key))
+            if found:
+                return found
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found = nul_character_path(value, (*location, index))
+            if found:
+                return found
+    return None

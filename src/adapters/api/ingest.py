@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from adapters.api.auth import ApiTokens, check_token
-from adapters.api.errors import describe_validation_error
+from adapters.api.errors import describe_validation_error, nul_character_path
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestUseCase
 from application.master.processor import SnapshotOutOfRange
@@ -84,6 +84,12 @@ async def post_snapshot(
         message = describe_validation_error(error)
         log.info("rejected snapshot: %s", message)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message) from None
+    # Cheap test on the raw body first; the walk that names the field runs only when it matters.
+    if b"\\u0000" in body and (where := nul_character_path(snapshot.model_dump())) is not None:
+        metrics.rejected("invalid")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: contains a NUL character (\\u0000)"
+        )
     try:
         result = await run_in_threadpool(use_case.ingest, snapshot)
     except ClusterNotAllowed as error:
