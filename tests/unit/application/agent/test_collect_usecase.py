@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.unit.domain.agent.samples import FakeMetricsSource, scrape, series
 
 from application.agent.collect import CollectOptions, CollectUseCase
@@ -178,3 +182,47 @@ def test_series_churn_that_empties_the_role_cache_loses_nothing() -> None:
     collect.run()
     assert total(collect.run().data) == 3
     assert total(collect.run().data) == 2
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_failed_and_same_second_scrapes_lose_nothing(data: st.DataObject) -> None:
+    """Whatever mix of good, failed and same-second scrapes: the snapshots tile time without gaps or
+    overlaps, and each one holds the growth since the previous snapshot's scrape, the discarded
+    scrapes in between included."""
+    parts = [ok(f"pod-{index}") for index in range(3)]
+    values = [float(data.draw(st.integers(0, 100))) for _ in parts]
+    observed = list(values)  # what the previous snapshot's scrape saw
+    now = 1000.0
+    source = FakeMetricsSource(scrape(now, list(zip(parts, values, strict=True))))
+    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions())
+    collect.run()
+    windows: list[tuple[int, int]] = []
+    for _ in range(data.draw(st.integers(1, 12))):
+        event = data.draw(st.sampled_from(["good", "good", "failed", "same_second"]))
+        if event == "failed":
+            source.push(ScrapeError("timeout"))
+            with pytest.raises(ScrapeError):
+                collect.run()
+            continue
+        advances = event == "good"
+        now = float(int(now) + data.draw(st.integers(1, 60))) if advances else int(now) + 0.5
+        expected = 0.0
+        for index in range(len(values)):
+            # A restart is observable when the counter comes back below what was last seen.
+            if advances and observed[index] > 0 and data.draw(st.booleans()):
+                values[index] = float(data.draw(st.integers(0, int(observed[index]) - 1)))
+                expected += values[index]
+            else:
+                values[index] += data.draw(st.integers(0, 30))
+                expected += values[index] - observed[index]
+        source.push(scrape(now, list(zip(parts, values, strict=True))))
+        result = collect.run()
+        if not advances:
+            assert result.data is None
+            continue
+        assert result.data is not None
+        windows.append((result.data.window_start, result.data.timestamp))
+        assert sum(s.total_request_delta for s in result.data.services) == expected
+        observed = list(values)
+    assert all(earlier[1] == later[0] for earlier, later in itertools.pairwise(windows))
