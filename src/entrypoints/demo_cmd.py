@@ -47,7 +47,7 @@ class DemoSettings(ProcessSettings):
 
 
 def free_port(host: str) -> int:
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -59,7 +59,9 @@ class Demo:
         self.data = data
         host = settings.demo_host
         port = settings.demo_port or free_port(host)
-        self.url = f"http://{host}:{port}"
+        # Listening on every address: the agent (and the printed URL) use the loopback one.
+        reachable = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+        self.url = f"http://{reachable}:{port}"
         sim_port = free_port("127.0.0.1")
         self.sim_url = f"http://127.0.0.1:{sim_port}"
         routes = data / "routes.json"
@@ -70,7 +72,8 @@ class Demo:
             "--routes-out", str(routes),
         ], logs / "simulator.log")
         self.master = Child("master", [
-            "master", "--database-url", f"sqlite:///{data / 'meshslo.db'}", "--listen", f"{host}:{port}",
+            "master", "--database-url", f"sqlite:///{data / 'meshslo.db'}",
+            "--listen", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "--aggregate-interval", "1m", "--status-interval", "15s",
         ], logs / "master.log")
         self.agent = Child("agent", [

@@ -8,7 +8,7 @@ one whose port comes from its route, one with neither) and routes for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from domain.contract import Route
 
@@ -99,8 +99,6 @@ class Scenario:
     excluded_namespaces: frozenset[str] = frozenset({"linkerd", "linkerd-viz", "kube-system", "otel"})
     controller_replicas: int = 2
     unlabelled_pods: tuple[str, ...] = ("shop/debug-shell",)  # meshed pods without a workload label
-    scrape_interval_s: int = 5
-    extra: dict[str, str] = field(default_factory=dict)
 
     def workload(self, workload_id: str) -> Workload:
         return next(w for w in self.workloads if w.id == workload_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,6 +27,8 @@ class SimulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], model: ClusterModel, faults: dict[int, str]) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, SimulatorHandler)
         self.model = model
         self.faults = faults

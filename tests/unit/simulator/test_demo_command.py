@@ -56,3 +56,10 @@ def test_a_child_that_fails_reports_its_code_and_output(tmp_path: Path) -> None:
     assert child.exit_code() == 2
     assert "is not STEP:KIND" in child.tail()
     assert Child("never", [], tmp_path / "none.log").exit_code() is None
+
+
+def test_listening_on_every_address_still_connects_through_loopback(tmp_path: Path) -> None:
+    demo = Demo(DemoSettings(demo_data_dir=tmp_path, demo_host="0.0.0.0", demo_port=18556))
+    assert demo.url == "http://127.0.0.1:18556"
+    assert demo.master.args[demo.master.args.index("--listen") + 1] == "0.0.0.0:18556"
+    assert demo.agent.args[demo.agent.args.index("--master-url") + 1] == demo.url
