@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from tests.storage.raw_rows import Snapshot, bump_version, fetch, random_snapshot, state_of, write
 
@@ -373,3 +375,19 @@ def test_bucket_texts_merge_across_layouts() -> None:
     ]
     assert merge_bucket_texts(texts) == {"5": 4, "10": 13, "100": 9, "+Inf": 19}
     assert merge_bucket_texts([]) == {}
+
+
+bucket_maps = st.dictionaries(
+    st.sampled_from(["1", "2.5", "10", "100", "1000", "+Inf"]), st.integers(0, 10**12), max_size=6
+)
+
+
+@given(st.lists(bucket_maps, max_size=30))
+def test_bucket_texts_merge_equals_key_by_key_sums(maps: list[dict[str, int]]) -> None:
+    from adapters.storage.rollup_repository import merge_bucket_texts
+
+    expected: dict[str, int] = defaultdict(int)
+    for item in maps:
+        for key, count in item.items():
+            expected[key] += count
+    assert merge_bucket_texts([json.dumps(item) for item in maps]) == dict(expected)

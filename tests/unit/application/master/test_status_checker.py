@@ -173,3 +173,16 @@ def test_a_failing_cluster_does_not_hold_back_the_others_and_fails_the_run() -> 
         checker(stats, store).run(NOW)
     assert [c.cluster_id for c in store.history] == ["c1"]
     assert failure.value.report.changes == 1
+
+
+def test_a_domain_target_over_30_days_is_read_over_30_days() -> None:
+    stats, store = FakeStats(), FakeStatusStore()
+    store.routes["c1"] = {"shop.example.com": {"k"}}
+    targets = FakeTargets([TargetRecord("c1", "ingress", "shop.example.com", "30d", 99.0, 500.0)])
+    stats.set_backends("c1", "1d", {"k": backend(100, 0, FAST)})
+    stats.set_backends("c1", "30d", {"k": backend(1000, 20, FAST)})  # 98 % over 30 days
+    checker(stats, store, targets).run(NOW)
+    [change] = store.history
+    assert (change.key, change.new_status, change.availability) == ("shop.example.com", "critical",
+                                                                     pytest.approx(98.0))
+    assert ("ingress", "c1", NOW - 30 * 86400, NOW) in stats.asked
