@@ -149,14 +149,15 @@ class CollectUseCase:
         probes = 0
         for sample in scrape.samples:
             role = known.get(sample[0].key) or classify(sample[0])
-            if role.__class__ is Dropped:
+            kind = role.__class__  # exact class tests: this loop runs for every sample
+            if kind is Dropped:
                 dropped[role] = dropped.get(role, 0) + 1  # type: ignore[index]
                 continue
             kept.append(sample)
-            if isinstance(role, ProbeRequests):
+            if kind is ProbeRequests:
                 probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
-            elif isinstance(role, IngressRequests | IngressLatency) and role.backend.host:
-                backends.add(role.backend)
+            elif (kind is IngressRequests or kind is IngressLatency) and role.backend.host:  # type: ignore[union-attr]
+                backends.add(role.backend)  # type: ignore[union-attr]
         stats.series_kept = len(kept) - probes
         if probes:
             stats.filtered[Reason.PROBE.value] = probes
