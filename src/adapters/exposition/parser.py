@@ -8,13 +8,19 @@ behind the configured prefix) and is built for scrapes of hundreds of MB:
 - a line is first tested with one ``str.startswith(tuple)`` call; every line of
   an unrelated family stops there, before any label is looked at;
 - the series text of a kept line (name and label block as written, prefix
-  removed) is looked up in a cache built by the previous scrape, so a label set
-  that was already seen costs one dict lookup and one ``float()``. Only a miss
-  runs the full grammar of ``adapters.exposition.line``.
+  removed) is matched against what the previous scrape held. Exporters write
+  their series in a stable order, so the line is first compared in place with
+  the series expected next (no copy, no hashing); failing that, it is looked
+  up by its text; only a series never seen before runs the full grammar of
+  ``adapters.exposition.line``.
 
-The cache holds the series of the latest complete scrape and nothing else, so
-memory follows the live series. A scrape that fails half-way (the chunk
-iterator raises) leaves the cache as it was.
+Why a match is safe: a remembered series text is a complete, valid name and
+label block, so a line that starts with it (after the prefix) has exactly that
+series text, and the rest of the line is the value part.
+
+The memory holds the series of the latest complete scrape and nothing else, so
+it follows the live series. A scrape that fails half-way (the chunk iterator
+raises) leaves it as it was.
 
 Duplicate series within one exposition are all passed on in exposition order:
 the delta stage keeps the first one, as Prometheus does, and counts the rest.
@@ -62,21 +68,34 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _match_text(raw: str) -> str:
+    """What a remembered series is matched by. A series without labels is remembered with the
+    space that must follow its name, so ``response_total`` never matches ``response_total_foo``."""
+    return raw if raw.endswith("}") else raw + " "
+
+
 @dataclass(slots=True)
 class _Pass:
     """What one call to ``parse`` accumulates."""
 
-    fresh: dict[str, Series] = field(default_factory=dict)
     samples: list[tuple[Series, float]] = field(default_factory=list)
     stats: ScrapeStats = field(default_factory=ScrapeStats)
+    # This scrape's series in exposition order (match texts and objects), the next scrape's reference.
+    order: list[str] = field(default_factory=list)
+    order_series: list[Series] = field(default_factory=list)
+    created: dict[str, Series] = field(default_factory=dict)
+    # Position in the previous scrape's order of the series expected next.
+    position: int = 0
+    reordered: bool = False
     eof: bool = False
 
 
 class ExpositionParser:
     """Turns an exposition into the relevant samples of one scrape.
 
-    One instance lives as long as the agent: its cache maps the raw series text
-    of the latest scrape to the ``Series`` built for it.
+    One instance lives as long as the agent: it remembers the series of the
+    latest scrape, in order, so the next scrape of the same series costs a
+    comparison and a ``float()`` per line.
     """
 
     def __init__(self, prefix: str = "otel_") -> None:
@@ -85,24 +104,28 @@ class ExpositionParser:
         # Exposed name → family (the name without prefix), interned so every Series shares one string.
         self._families: dict[str, str] = {prefix + name: name for name in SAMPLE_NAMES}
         self._starts: tuple[str, ...] = tuple(sorted(self._families))
-        self._cache: dict[str, Series] = {}
+        self._order: list[str] = []
+        self._order_series: list[Series] = []
+        self._index: dict[str, int] = {}
 
     @property
     def prefix(self) -> str:
         return self._prefix
 
     @property
-    def cached_series(self) -> int:
-        return len(self._cache)
+    def remembered_series(self) -> int:
+        return len(self._order)
 
     def parse(self, chunks: Iterable[bytes], timestamp: float | None = None) -> Scrape:
         """Parse an exposition delivered as byte chunks cut anywhere (even inside a UTF-8 character).
 
-        Exceptions raised by ``chunks`` propagate unchanged and leave the cache untouched.
+        Exceptions raised by ``chunks`` propagate unchanged and leave the parser's memory untouched.
         """
         taken_at = time.time() if timestamp is None else timestamp
         with _cyclic_gc_paused():
             state = self._read(chunks)
+            self._remember(state)
+        state.stats.samples = len(state.samples)
         return Scrape(timestamp=taken_at, samples=state.samples, stats=state.stats)
 
     def _read(self, chunks: Iterable[bytes]) -> _Pass:
@@ -136,9 +159,15 @@ class ExpositionParser:
         tail += decoder.decode(b"", final=True)
         if tail and not skipping:
             self._consume([tail], state)
-        stats.samples = len(state.samples)
-        self._cache = state.fresh
         return state
+
+    def _remember(self, state: _Pass) -> None:
+        """The complete scrape becomes the reference; unchanged order keeps the index as it is."""
+        if not state.reordered and state.position == len(self._order):
+            return
+        self._order = state.order
+        self._order_series = state.order_series
+        self._index = {text: position for position, text in enumerate(state.order)}
 
     def _consume(self, lines: list[str], state: _Pass) -> None:
         """The hot loop: every line of the exposition passes here once."""
@@ -149,46 +178,72 @@ class ExpositionParser:
             return
         starts = self._starts
         prefix_len = self._prefix_len
-        cache_get = self._cache.get
-        fresh = state.fresh
+        expected = self._order
+        expected_series = self._order_series
+        expected_count = len(expected)
+        position = state.position
         append = state.samples.append
+        order_append = state.order.append
+        order_series_append = state.order_series.append
         unrelated = 0
-        for index, line in enumerate(lines):
+        for line in lines:
             if line.startswith(starts):
-                end = line.rfind("}")
-                if end > 0:
-                    raw = line[prefix_len : end + 1]
-                    series = cache_get(raw)
-                    if series is not None:
-                        # A cached series text is a complete, valid label block, so whatever
-                        # follows it here is the value part and contains no '}'.
-                        rest = line[end + 1 :]
+                if position < expected_count:
+                    text = expected[position]
+                    if line.startswith(text, prefix_len):
+                        rest = line[prefix_len + len(text) :]
                         try:
-                            value = float(rest)
+                            value: float | None = float(rest)
                         except ValueError:
                             value = read_value(rest)
-                            if value is None:
-                                stats.malformed_lines += 1
-                                continue
-                        # Keep the key object the series already holds rather than this line's copy.
-                        key = series.key
-                        fresh[key if key == raw else raw] = series
-                        append((series, value))
-                        continue
-                unrelated += self._slow(line, state)
+                        if value is not None:
+                            series = expected_series[position]
+                            position += 1
+                            append((series, value))
+                            order_append(text)
+                            order_series_append(series)
+                            continue
+                state.position = position
+                unrelated += self._look_up(line, state)
+                position = state.position
             elif not line or line[0] == "#":
                 if line.startswith("# EOF") and line.rstrip() == "# EOF":
-                    state.eof = True
-                    stats.malformed_lines += sum(1 for rest in lines[index + 1 :] if rest.strip())
+                    self._end_of_file(lines, line, state)
                     break
             elif line[0] in _UNUSUAL_START:
+                state.position = position
                 unrelated += self._unusual(line, state)
+                position = state.position
                 if state.eof:
-                    stats.malformed_lines += sum(1 for rest in lines[index + 1 :] if rest.strip())
+                    self._end_of_file(lines, line, state)
                     break
             else:
                 unrelated += 1
+        state.position = position
         stats.unrelated_lines += unrelated
+
+    @staticmethod
+    def _end_of_file(lines: list[str], marker: str, state: _Pass) -> None:
+        state.eof = True
+        after = lines[lines.index(marker) + 1 :]
+        state.stats.malformed_lines += sum(1 for line in after if line.strip())
+
+    def _look_up(self, line: str, state: _Pass) -> int:
+        """A relevant line out of the expected order: find its series by text; returns 1 if unrelated."""
+        state.reordered = True
+        end = line.rfind("}")
+        if end > 0:
+            text = line[self._prefix_len : end + 1]
+            position = self._index.get(text)
+            if position is not None:
+                value = read_value(line[end + 1 :])
+                if value is None:
+                    state.stats.malformed_lines += 1
+                    return 0
+                self._take(state, text, self._order_series[position], value)
+                state.position = position + 1
+                return 0
+        return self._slow(line, state)
 
     def _unusual(self, line: str, state: _Pass) -> int:
         """Lines with leading whitespace, quoted metric names or a CR ending; returns 1 if unrelated."""
@@ -199,12 +254,12 @@ class ExpositionParser:
             state.eof = text == "# EOF"
             return 0
         if text[0] == "{" or text.startswith(self._starts):
+            state.reordered = True
             return self._slow(text, state)
         return 1
 
     def _slow(self, text: str, state: _Pass) -> int:
-        """Full grammar for a line the cache could not settle; returns 1 if the line is unrelated."""
-        stats = state.stats
+        """Full grammar for a line the order and the index could not settle; returns 1 if unrelated."""
         try:
             if text[0] == "{":
                 parsed = read_series(text)
@@ -213,27 +268,40 @@ class ExpositionParser:
                     return 1
                 raw_start = 0
             else:
-                name = METRIC_NAME.match(text)
                 # The name decides before any label is read: otel_response_total_foo is not ours.
-                family = self._families.get(name.group()) if name else None
+                family = self._families.get(text[: text.find("{")])
                 if family is None:
-                    return 1
+                    name = METRIC_NAME.match(text)
+                    family = self._families.get(name.group()) if name else None
+                    if family is None:
+                        return 1
                 parsed = read_series(text)
                 raw_start = self._prefix_len
             raw = text[raw_start : parsed.end]
             value = read_value(text[parsed.end :])
             if value is None:
                 raise MalformedLine("value is not a number")
-            series = state.fresh.get(raw) or self._cache.get(raw)
-            if series is None:
-                series = self._new_series(raw, family, parsed)
+            match = _match_text(raw)
+            position = self._index.get(match)
+            if position is not None:
+                series = self._order_series[position]
+                state.position = position + 1
+            else:
+                series = state.created.get(match) or self._new_series(raw, family, parsed)
+                state.created[match] = series
         except MalformedLine:
-            stats.malformed_lines += 1
+            state.stats.malformed_lines += 1
             return 0
-        key = series.key
-        state.fresh[key if key == raw else raw] = series
-        state.samples.append((series, value))
+        self._take(state, match, series, value)
         return 0
+
+    @staticmethod
+    def _take(state: _Pass, text: str, series: Series, value: float) -> None:
+        # Keep the string the series already holds as its key rather than this line's copy.
+        key = series.key
+        state.samples.append((series, value))
+        state.order.append(key if key == text else text)
+        state.order_series.append(series)
 
     def _new_series(self, raw: str, family: str, parsed: SeriesText) -> Series:
         if not raw.isascii():
@@ -244,7 +312,7 @@ class ExpositionParser:
         names = [name for name, _ in parsed.labels]
         if parsed.plain and names == sorted(names) and not raw.endswith(",}"):
             # The usual case: what the exporter wrote is already the canonical text,
-            # so the cache key doubles as the identity.
+            # so the remembered text doubles as the identity.
             key = raw
         else:
             key = series_key(family, parsed.labels)
