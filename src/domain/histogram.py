@@ -9,7 +9,7 @@ Prometheus' classic ``histogram_quantile`` (promql/quantile.go,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.contract import INF_KEY, bucket_bound
@@ -79,21 +79,42 @@ def quantile(q: float, buckets: Mapping[str, float]) -> float | None:
 
     q < 0 gives -inf and q > 1 gives +inf, as in Prometheus.
     """
-    if math.isnan(q):
-        return None
-    if q < 0:
-        return -math.inf
-    if q > 1:
-        return math.inf
+    return quantiles((q,), buckets)[0]
+
+
+def quantiles(qs: Sequence[float], buckets: Mapping[str, float]) -> list[float | None]:
+    """``quantile`` for each of ``qs``, sorting the buckets once (p50/p95/p99 of many series)."""
+    ordered: list[BucketCount] | None = None
+    out: list[float | None] = []
+    for q in qs:
+        if math.isnan(q):
+            out.append(None)
+        elif q < 0:
+            out.append(-math.inf)
+        elif q > 1:
+            out.append(math.inf)
+        else:
+            if ordered is None:
+                ordered = _prepared(buckets)
+            out.append(_quantile_of_prepared(q, ordered))
+    return out
+
+
+def _prepared(buckets: Mapping[str, float]) -> list[BucketCount]:
+    """Sorted, coalesced, monotonic buckets; empty when no quantile can be taken."""
     ordered = sorted_buckets(buckets)
     if not ordered or not math.isinf(ordered[-1].upper_bound):
-        return None
+        return []
     ordered = _ensure_monotonic(_coalesce(ordered))
-    if len(ordered) < 2:
+    if len(ordered) < 2 or ordered[-1].count == 0:
+        return []
+    return ordered
+
+
+def _quantile_of_prepared(q: float, ordered: list[BucketCount]) -> float | None:
+    if not ordered:
         return None
     observations = ordered[-1].count
-    if observations == 0:
-        return None
     rank = q * observations
     # First bucket (excluding +Inf) whose cumulative count reaches the rank.
     b = next((i for i in range(len(ordered) - 1) if ordered[i].count >= rank), len(ordered) - 1)

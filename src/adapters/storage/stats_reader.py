@@ -21,7 +21,6 @@ vouches for agree.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.storage import schema
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
+from adapters.storage.row_sums import BoundIndex, RowSums
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.ports import ClusterInfo, Interval, RouteInfo
 from domain.timewindow import HOUR, hour_of
@@ -151,72 +151,30 @@ INGRESS: _Family[IngressTotals] = _Family(
 )
 
 
-class _Accumulator:
-    """Signed sums per key (and per history interval) of one family's columns and buckets."""
+def _build(family: _Family[T], sums: RowSums) -> dict[Any, T]:
+    """Totals objects of the keys with rows behind them."""
+    out: dict[Any, T] = {}
+    names = family.sums
+    for key in sums.present():
+        named = {
+            name: (value if name in _FLOAT_COLUMNS else round(value))
+            for name, value in zip(names, sums.sums[key], strict=True)
+        }
+        out[key] = family.build(named, sums.bucket_dict(key))
+    return out
 
-    def __init__(self, sums: tuple[str, ...]) -> None:
-        self._names = sums
-        self.sums: dict[Any, list[float]] = {}
-        self.rows: dict[Any, int] = defaultdict(int)
-        self.buckets: dict[Any, dict[str, float]] = defaultdict(dict)
 
-    def add_sums(self, key: Any, values: tuple[Any, ...], rows: Any, sign: int) -> None:
-        mine = self.sums.get(key)
-        if mine is None:
-            mine = self.sums[key] = [0.0] * len(self._names)
-        for i, value in enumerate(values):
-            if value is not None:
-                mine[i] += sign * float(value)
-        self.rows[key] += sign * int(rows or 0)
-
-    def add_buckets(self, key: Any, text: str, sign: int) -> None:
-        if not text or text == "{}":
-            return
-        mine = self.buckets[key]
-        for le, count in json.loads(text).items():
-            mine[le] = mine.get(le, 0) + sign * count
-
-    def merge(self, other: _Accumulator, sign: int) -> None:
-        for key, values in other.sums.items():
-            mine = self.sums.get(key)
-            if mine is None:
-                self.sums[key] = [sign * v for v in values]
-            else:
-                for i, value in enumerate(values):
-                    mine[i] += sign * value
-            self.rows[key] += sign * other.rows[key]
-        for key, buckets in other.buckets.items():
-            mine_buckets = self.buckets[key]
-            for le, count in buckets.items():
-                mine_buckets[le] = mine_buckets.get(le, 0) + sign * count
-
-    def copy(self) -> _Accumulator:
-        twin = _Accumulator(self._names)
-        twin.merge(self, 1)
-        return twin
-
-    def build(self, family: _Family[T]) -> dict[Any, T]:
-        out: dict[Any, T] = {}
-        for key, values in self.sums.items():
-            # Present when raw rows are behind it: an hour's rollup minus the rows
-            # outside the range may leave a key that no row inside the range had.
-            if self.rows[key] <= 0:
-                continue
-            buckets = self.buckets.get(key, {})
-            named = {
-                name: (value if name in _FLOAT_COLUMNS else round(value))
-                for name, value in zip(self._names, values, strict=True)
-            }
-            out[key] = family.build(named, dict(buckets))
-        return out
+# One bound table per family, shared by every reader: sums of one family merge position by position.
+_BOUNDS: dict[str, BoundIndex] = {WORKLOADS.raw.name: BoundIndex(), EDGES.raw.name: BoundIndex(),
+                                  INGRESS.raw.name: BoundIndex()}
 
 
 class SqlStatsReader:
     """``QueryStore`` (and ``StatsReader``) over the master's SQL tables."""
 
-    def __init__(self, engine: Engine, cache: PartCache[_Accumulator] | None = None) -> None:
+    def __init__(self, engine: Engine, cache: PartCache[RowSums] | None = None) -> None:
         self._engine = engine
-        self._cache: PartCache[_Accumulator] = cache if cache is not None else PartCache()
+        self._cache: PartCache[RowSums] = cache if cache is not None else PartCache()
 
     # -- clusters and routes ---------------------------------------------------
 
@@ -265,15 +223,8 @@ class SqlStatsReader:
         return self._totals(WORKLOADS, cluster_id, start, end, keys)
 
     def workload_keys(self, cluster_id: str, start: int, end: int) -> set[WorkloadKey]:
-        keys: set[WorkloadKey] = set()
-        with self._reading() as connection:
-            for part in self._plan(connection, cluster_id, start, end, prefixes=False):
-                table = WORKLOADS.raw if isinstance(part, _RawPart) else WORKLOADS.hourly
-                query = select(table.c.namespace, table.c.name).distinct().where(
-                    table.c.cluster_id == cluster_id, _time_filter(table, part)
-                )
-                keys.update((row.namespace, row.name) for row in connection.execute(query))
-        return keys
+        # Through the totals (and their cache): the topology view reads the same parts.
+        return set(self.workload_totals(cluster_id, start, end))
 
     def edge_totals(self, cluster_id: str, start: int, end: int) -> dict[EdgeKey, EdgeTotals]:
         return self._totals(EDGES, cluster_id, start, end, None)
@@ -297,10 +248,15 @@ class SqlStatsReader:
             return {}
         with self._reading() as connection:
             parts = self._plan(connection, cluster_id, start, end)
-            total = _Accumulator(family.sums)
+            total: RowSums | None = None
             for part in parts:
-                total.merge(self._part_sums(connection, family, cluster_id, part, keys), part.sign)
-            return total.build(family)
+                sums = self._part_sums(connection, family, cluster_id, part, keys)
+                if total is None and part.sign > 0:
+                    total = sums.copy()  # shallow: cached sums are never edited in place
+                else:
+                    total = total or RowSums(len(family.sums), _BOUNDS[family.raw.name])
+                    total.merge(sums, part.sign)
+            return _build(family, total) if total is not None else {}
 
     def _part_sums(
         self,
@@ -309,7 +265,7 @@ class SqlStatsReader:
         cluster_id: str,
         part: _Part,
         keys: Collection[tuple[str, ...]] | None,
-    ) -> _Accumulator:
+    ) -> RowSums:
         """The unsigned sums of one part, from the cache when it still holds them."""
         key_set = None if keys is None else frozenset(keys)
         if isinstance(part, _HourlyPart):
@@ -337,14 +293,14 @@ class SqlStatsReader:
         part: _HourlyPart,
         keys: Collection[tuple[str, ...]] | None,
         key_set: frozenset[tuple[str, ...]] | None,
-    ) -> _Accumulator:
+    ) -> RowSums:
         """A run of hourly rows: cached, derived from a cached overlapping run, or read."""
         known = {state[0]: state for state in part.fingerprint}
         wanted = {
             hour: known.get(hour) for hour in range(part.lo, part.hi, HOUR) if hour not in part.exclude
         }
         run_key = ("hourly", family.raw.name, cluster_id, key_set)
-        best: tuple[int, HourRun[_Accumulator], list[int], list[int]] | None = None
+        best: tuple[int, HourRun[RowSums], list[int], list[int]] | None = None
         for run in self._cache.runs(run_key):
             delta = run_delta(run.hours(), wanted)
             if delta is None:
@@ -367,7 +323,7 @@ class SqlStatsReader:
 
     @staticmethod
     def _unchanged(
-        connection: Connection, cluster_id: str, best: tuple[int, HourRun[_Accumulator], list[int], list[int]]
+        connection: Connection, cluster_id: str, best: tuple[int, HourRun[RowSums], list[int], list[int]]
     ) -> bool:
         """Whether the hours to take away still have the state they had when the run was read."""
         _, run, _, remove = best
@@ -393,8 +349,8 @@ class SqlStatsReader:
         part: _Part,
         keys: Collection[tuple[str, ...]] | None,
         only: list[int] | None = None,
-    ) -> _Accumulator:
-        acc = _Accumulator(family.sums)
+    ) -> RowSums:
+        acc = RowSums(len(family.sums), _BOUNDS[family.raw.name])
         table = family.raw if isinstance(part, _RawPart) else family.hourly
         where = _where(table, cluster_id, part, family, keys)
         if only is not None:
@@ -445,11 +401,11 @@ class SqlStatsReader:
                 parts = self._plan(connection, cluster_id, start, end, prefixes=False)
             else:
                 parts = [_RawPart(start, end)] if end > start else []
-            acc = _Accumulator(family.sums)
+            acc = RowSums(len(family.sums), _BOUNDS[family.raw.name])
             covered: dict[int, float] = defaultdict(float)
             for part in parts:
                 self._history_part(connection, family, cluster_id, part, step, keys, acc, covered)
-            totals = acc.build(family)
+            totals = _build(family, acc)
         return [
             Interval(end=e, covered_seconds=covered.get(e, 0.0), totals=totals.get(e) or empty())
             for e in ends
@@ -463,7 +419,7 @@ class SqlStatsReader:
         part: _Part,
         step: int,
         keys: Collection[tuple[str, ...]],
-        acc: _Accumulator,
+        acc: RowSums,
         covered: dict[int, float],
     ) -> None:
         is_raw = isinstance(part, _RawPart)
@@ -520,33 +476,45 @@ class SqlStatsReader:
             )
         }
         stale = {hour for hour, (_, version, done) in states.items() if version != done}
-        parts: list[_Part] = []
         full_lo = -(-start // HOUR) * HOUR
         full_hi = (end // HOUR) * HOUR
+        full_hours = range(full_lo, full_hi, HOUR)
         pieces = _partial_pieces(start, end, full_lo, full_hi)
-        stale_full = tuple(sorted(h for h in stale if full_lo <= h < full_hi))
-        stamps = self._stamps(
-            connection, cluster_id, {hour_of(hi) for _, hi in pieces} | set(stale_full) if prefixes else set()
-        )
-        if full_lo < full_hi:
-            fingerprint = tuple(states[h] for h in sorted(states) if full_lo <= h < full_hi)
-            parts.append(_HourlyPart(full_lo, full_hi, stale_full, fingerprint=fingerprint))
-            parts.extend(_RawPart(h, h + HOUR, stamps=stamps.get(h)) for h in stale_full)
+        if not prefixes:
+            parts: list[_Part] = []
+            if full_lo < full_hi:
+                stale_full = tuple(h for h in full_hours if h in stale)
+                fingerprint = tuple(states[h] for h in full_hours if h in states)
+                parts.append(_HourlyPart(full_lo, full_hi, stale_full, fingerprint=fingerprint))
+                parts.extend(_RawPart(h, h + HOUR) for h in stale_full)
+            parts.extend(_RawPart(lo, hi) for lo, hi in pieces)
+            return parts
+        stale_full = [h for h in full_hours if h in stale]
+        stamps = self._stamps(connection, cluster_id, {hour_of(hi) for _, hi in pieces} | set(stale_full))
+        # Hours read from hourly rows become one run (cached and slid as a whole).
+        hourly = {h for h in full_hours if h not in stale}
+        raw: list[_RawPart] = [_RawPart(h, h + HOUR, stamps=stamps.get(h)) for h in stale_full]
         for lo, hi in pieces:
-            if not prefixes:
-                parts.append(_RawPart(lo, hi))
-                continue
             hour = hour_of(hi)
             in_hour = stamps.get(hour, frozenset())
             if not any(lo < ts <= hi for ts in in_hour):
                 continue  # no snapshot ended inside this piece
             if hour in states and hour not in stale and not any(ts > hi for ts in in_hour):
-                parts.append(_HourlyPart(hour, hour + HOUR, fingerprint=(states[hour],)))
+                hourly.add(hour)
             else:
-                parts.append(_RawPart(hour, hi, stamps=frozenset(ts for ts in in_hour if ts <= hi)))
+                raw.append(_RawPart(hour, hi, stamps=frozenset(ts for ts in in_hour if ts <= hi)))
             if lo > hour:
-                parts.append(_RawPart(hour, lo, -1, stamps=frozenset(ts for ts in in_hour if ts <= lo)))
-        return parts
+                raw.append(_RawPart(hour, lo, -1, stamps=frozenset(ts for ts in in_hour if ts <= lo)))
+        if not hourly:
+            return list(raw)
+        run_lo, run_hi = min(hourly), max(hourly) + HOUR
+        run = _HourlyPart(
+            run_lo,
+            run_hi,
+            exclude=tuple(h for h in range(run_lo, run_hi, HOUR) if h not in hourly),
+            fingerprint=tuple(states[h] for h in sorted(hourly) if h in states),
+        )
+        return [run, *raw]
 
     @staticmethod
     def _stamps(connection: Connection, cluster_id: str, hours: set[int]) -> dict[int, frozenset[int]]:

@@ -109,7 +109,14 @@ def _methods(methods: dict[str, list[int]]) -> list[MethodView]:
     ]
 
 
+def _percentiles(buckets: dict[str, float]) -> tuple[float | None, float | None, float | None]:
+    """p50, p95, p99 from the merged buckets (sorted once)."""
+    p50, p95, p99 = histogram.quantiles((0.5, 0.95, 0.99), buckets)
+    return finite(p50), finite(p95), finite(p99)
+
+
 def _ingress_metrics(totals: IngressTotals, covered: float) -> IngressMetricsView:
+    p50, p95, p99 = _percentiles(totals.buckets)
     return IngressMetricsView(
         rps=slo.rate_per_second(totals.requests, covered),
         total_requests=totals.requests,
@@ -117,9 +124,9 @@ def _ingress_metrics(totals: IngressTotals, covered: float) -> IngressMetricsVie
         availability=finite(totals.availability),
         error_rate=finite(totals.error_rate),
         avg_latency=finite(totals.avg_latency),
-        p50_latency=finite(totals.p50),
-        p95_latency=finite(totals.p95),
-        p99_latency=finite(totals.p99),
+        p50_latency=p50,
+        p95_latency=p95,
+        p99_latency=p99,
     )
 
 
@@ -235,8 +242,8 @@ class SloQueryService:
     ) -> NodeView:
         namespace, name = key
         node_id = service_key(namespace, name)
-        availability, p95 = finite(totals.availability), finite(totals.p95)
-        error_rate = finite(totals.error_rate)
+        p50, p95, p99 = _percentiles(totals.buckets)
+        availability, error_rate = finite(totals.availability), finite(totals.error_rate)
         status, _ = _judge(targets.find("service", node_id), availability, p95, error_rate)
         return NodeView(
             id=node_id,
@@ -244,9 +251,9 @@ class SloQueryService:
             namespace=namespace,
             rps=slo.rate_per_second(totals.requests, covered),
             avg_latency=finite(totals.avg_latency),
-            p50_latency=finite(totals.p50),
+            p50_latency=p50,
             p95_latency=p95,
-            p99_latency=finite(totals.p99),
+            p99_latency=p99,
             error_rate=error_rate,
             availability=availability,
             mtls_percent=finite(totals.mtls_percent),
