@@ -377,3 +377,24 @@ def test_nan_sum_of_an_idle_histogram_is_absent_while_its_buckets_count() -> Non
     (item,) = result.data.ingress  # type: ignore[union-attr]
     assert (item.latency_buckets, item.latency_sum, item.latency_count) == ({"100": 2, "+Inf": 3}, 0.0, 3)
     assert result.stats.invalid_values == 1
+
+
+def test_nginx_backend_key_follows_the_routes_of_each_cycle() -> None:
+    requests = _nginx("c1", namespace="shop", service="api")
+    route = Route(name="api", namespace="shop", domain="api.example.com", service_key="shop-api-8080",
+                  service_name="api", service_port=8080)
+
+    class ChangingRoutes:
+        def __init__(self) -> None:
+            self.answers = [[route], []]
+
+        def routes(self) -> list[Route]:
+            return self.answers.pop(0)
+
+    source = FakeMetricsSource(*(scrape(1000 + 30 * i, [(requests, 10.0 * i)]) for i in range(3)))
+    collect = CollectUseCase(source, ChangingRoutes(), CollectOptions())
+    collect.run()
+    first, second = collect.run().data, collect.run().data
+    assert [(i.service_key, i.requests[0].delta) for i in first.ingress] == [("shop-api-8080", 10)]  # type: ignore[union-attr]
+    assert [(i.service_key, i.requests[0].delta) for i in second.ingress] == [("shop-api", 10)]  # type: ignore[union-attr]
+    assert first.routes == [route] and second.routes == []  # type: ignore[union-attr]
