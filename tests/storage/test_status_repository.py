@@ -56,6 +56,19 @@ def test_record_appends_history_and_upserts_current(engine: Engine) -> None:
     assert len(fetch(engine, schema.status_history)) == 3
 
 
+def test_turning_unknown_removes_the_current_row_and_keeps_the_history(engine: Engine) -> None:
+    repository = SqlStatusRepository(engine)
+    with repository.update("c1") as work:
+        work.record([
+            change("shop/a", "unknown", "healthy", 100), change("shop/b", "unknown", "healthy", 100)
+        ])
+    with repository.update("c1") as work:
+        work.record([change("shop/a", "healthy", "unknown", 200)])
+    assert repository.current("c1") == {("service", "shop/b"): "healthy"}
+    assert [(c.old_status, c.new_status) for c in repository.changes(key="shop/a")] == [
+        ("healthy", "unknown"), ("unknown", "healthy")]
+
+
 def test_a_failed_update_writes_nothing(engine: Engine) -> None:
     repository = SqlStatusRepository(engine)
     with pytest.raises(RuntimeError), repository.update("c1") as work:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
 from adapters.storage import schema
 from adapters.storage.locks import job_lock
@@ -14,6 +14,7 @@ from domain.targets import StatusChange
 
 _CURRENT = schema.status_current
 _HISTORY = schema.status_history
+UNKNOWN = "unknown"  # the status of every key without a status_current row
 
 
 class SqlStatusUpdate:
@@ -31,6 +32,11 @@ class SqlStatusUpdate:
         return {(t, k): s for t, k, s in self._connection.execute(query)}
 
     def record(self, changes: list[StatusChange]) -> None:
+        """History rows for ``changes``; status_current follows each new status.
+
+        A key without a row is ``unknown``, so turning unknown deletes the row:
+        workloads that are gone for good do not pile up in status_current.
+        """
         if not changes:
             return
         for change in changes:
@@ -38,19 +44,22 @@ class SqlStatusUpdate:
                 raise ValueError(f"change for {change.cluster_id} recorded in {self._cluster_id}'s update")
         self._connection.execute(insert(_HISTORY), [_history_row(c) for c in changes])
         existing = set(self.current())
-        fresh = [c for c in changes if (c.target_type, c.key) not in existing]
+        fresh = [c for c in changes if (c.target_type, c.key) not in existing and c.new_status != UNKNOWN]
         if fresh:
             self._connection.execute(insert(_CURRENT), [_current_row(c) for c in fresh])
         for change in changes:
-            if (change.target_type, change.key) in existing:
+            if (change.target_type, change.key) not in existing:
+                continue
+            row = and_(
+                _CURRENT.c.cluster_id == change.cluster_id,
+                _CURRENT.c.target_type == change.target_type,
+                _CURRENT.c.key == change.key,
+            )
+            if change.new_status == UNKNOWN:
+                self._connection.execute(delete(_CURRENT).where(row))
+            else:
                 self._connection.execute(
-                    update(_CURRENT)
-                    .where(
-                        _CURRENT.c.cluster_id == change.cluster_id,
-                        _CURRENT.c.target_type == change.target_type,
-                        _CURRENT.c.key == change.key,
-                    )
-                    .values(status=change.new_status, updated_at=change.changed_at)
+                    update(_CURRENT).where(row).values(status=change.new_status, updated_at=change.changed_at)
                 )
 
 

@@ -87,7 +87,11 @@ class FakeStatusUpdate:
     def record(self, changes: list[StatusChange]) -> None:
         for change in changes:
             self.store.history.append(change)
-            self.store.statuses[(change.cluster_id, change.target_type, change.key)] = change.new_status
+            key = (change.cluster_id, change.target_type, change.key)
+            if change.new_status == "unknown":
+                self.store.statuses.pop(key, None)
+            else:
+                self.store.statuses[key] = change.new_status
 
 
 @dataclass
