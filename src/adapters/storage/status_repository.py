@@ -127,14 +127,6 @@ class SqlStatusRepository:
                 out.setdefault(domain, set()).add(service_key)
         return out
 
-    def current_statuses(self, cluster_id: str | None = None) -> dict[tuple[str, str, str], str]:
-        """(cluster, target_type, key) → current status."""
-        query = select(_CURRENT.c.cluster_id, _CURRENT.c.target_type, _CURRENT.c.key, _CURRENT.c.status)
-        if cluster_id is not None:
-            query = query.where(_CURRENT.c.cluster_id == cluster_id)
-        with self._engine.connect() as connection:
-            return {(c, t, k): s for c, t, k, s in connection.execute(query)}
-
     def changes(
         self,
         cluster_id: str | None = None,

@@ -95,7 +95,7 @@ class StatusUpdate(Protocol):
         ...
 
     def record(self, changes: list[StatusChange]) -> None:
-        """Append history rows and set status_current to each change's new status."""
+        """Append history rows and make each change's new status the current one."""
         ...
 
 
