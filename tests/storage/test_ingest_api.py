@@ -6,6 +6,7 @@ problem, and leave every table empty.
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from collections.abc import Iterator
@@ -246,3 +247,32 @@ def test_unreachable_database_leaves_the_master_up_but_not_ready() -> None:
         assert "retry" in response.json()["detail"]
         metrics = unready.get("/metrics").text
         assert 'meshslo_master_ingest_snapshots_total{result="failed"} 1.0' in metrics
+
+
+def test_gzip_body_is_accepted(client: TestClient, database_url: str) -> None:
+    body = gzip.compress(json.dumps(snapshot()).encode())
+    response = client.post("/agent/snapshot", content=body,
+                           headers={**AUTH, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+    assert (response.status_code, response.json()) == (200, {"status": "stored"})
+    assert stored_rows(database_url)["service_raw"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status_code", "message"),
+    [
+        # 10 MiB of spaces compress to a few KiB: the limit applies to what it inflates to.
+        pytest.param(gzip.compress(b" " * (10 * 1024 * 1024)), "gzip", 413, "larger than the limit",
+                     id="gzip-bomb"),
+        pytest.param(b"definitely not gzip", "gzip", 422, "body: not valid gzip data", id="not-gzip"),
+        pytest.param(gzip.compress(b'{"cluster_id": "prod-eu-1"}')[:-12], "gzip", 422,
+                     "gzip stream ends early", id="truncated-gzip"),
+        pytest.param(b"{}", "br", 415, "content encoding br is not supported", id="brotli"),
+    ],
+)
+def test_bad_encoded_bodies_are_refused(
+    client: TestClient, database_url: str, body: bytes, encoding: str, status_code: int, message: str
+) -> None:
+    response = client.post("/agent/snapshot", content=body, headers={**AUTH, "Content-Encoding": encoding})
+    assert response.status_code == status_code
+    assert message in response.json()["detail"]
+    assert set(stored_rows(database_url).values()) == {0}

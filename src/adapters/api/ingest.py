@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -31,17 +32,48 @@ class BodyTooLarge(Exception):
     pass
 
 
+class UnsupportedEncoding(Exception):
+    pass
+
+
+def _decoder(content_encoding: str | None) -> zlib._Decompress | None:
+    """A streaming gunzip for ``Content-Encoding: gzip``; None for an identity body."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    raise UnsupportedEncoding(encoding)
+
+
 async def read_limited_body(request: Request, max_bytes: int) -> bytes:
-    """The request body, refusing (before buffering it) anything over ``max_bytes``."""
+    """The request body, refusing (before buffering it) anything over ``max_bytes``.
+
+    A gzip body is limited by its decompressed size, so a small compressed body
+    cannot expand into a large one (decompression bomb).
+    """
+    decoder = _decoder(request.headers.get("content-encoding"))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
+        if decoder is not None:
+            # Never inflate more than one byte past the limit, however small the input chunk.
+            chunk = decoder.decompress(chunk, max_bytes - size + 1)
+            if decoder.unconsumed_tail:
+                raise BodyTooLarge
         size += len(chunk)
         if size > max_bytes:
             raise BodyTooLarge
+        chunks.append(chunk)
+    if decoder is not None:
+        chunk = decoder.flush()
+        if size + len(chunk) > max_bytes:
+            raise BodyTooLarge
+        if not decoder.eof:
+            raise zlib.error("the gzip stream ends early")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -52,7 +84,8 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
     responses={
         401: {"description": "missing or wrong ingest token"},
         403: {"description": "cluster not in the allow-list"},
-        413: {"description": "body larger than --max-body"},
+        413: {"description": "body (decompressed, when gzip) larger than --max-body"},
+        415: {"description": "content encoding other than gzip"},
         422: {"description": "invalid snapshot; the message names the field"},
     },
 )
@@ -76,6 +109,17 @@ async def post_snapshot(
         metrics.rejected("too_large")
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"snapshot body is larger than the limit of {max_body} bytes"
+        ) from None
+    except UnsupportedEncoding as error:
+        metrics.rejected("invalid")
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"content encoding {error} is not supported: send gzip or an unencoded body",
+        ) from None
+    except zlib.error as error:
+        metrics.rejected("invalid")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"body: not valid gzip data ({error})"
         ) from None
     try:
         snapshot = SLOSnapshot.model_validate_json(body)
