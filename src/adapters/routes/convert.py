@@ -49,9 +49,18 @@ def _object_name(item: Mapping[str, Any]) -> tuple[str, str]:
     return str(metadata.get("name") or ""), str(metadata.get("namespace") or "")
 
 
+def _no_namespace(problems: list[str] | None, kind: str, name: str) -> list[Route]:
+    # Backend keys start with the namespace: without one no key would match the metrics.
+    if problems is not None:
+        problems.append(f"{kind} {name or '(unnamed)'}: no namespace")
+    return []
+
+
 def ingressroute_routes(item: Mapping[str, Any], problems: list[str] | None = None) -> list[Route]:
     """Routes of one Traefik ``IngressRoute``: each rule's hosts × paths × services."""
     name, namespace = _object_name(item)
+    if not namespace:
+        return _no_namespace(problems, "ingressroute", name)
     spec = _mapping(item.get("spec"))
     tls = spec.get("tls") is not None
     routes: list[Route] = []
@@ -111,6 +120,8 @@ def _covered_by_tls(host: str, tls_hosts: set[str]) -> bool:
 def ingress_routes(item: Mapping[str, Any], problems: list[str] | None = None) -> list[Route]:
     """Routes of one ``networking.k8s.io/v1`` Ingress: rule host × path × backend service."""
     name, namespace = _object_name(item)
+    if not namespace:
+        return _no_namespace(problems, "ingress", name)
     spec = _mapping(item.get("spec"))
     tls_hosts = _tls_hosts(spec)
     routes: list[Route] = []

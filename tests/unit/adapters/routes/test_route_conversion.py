@@ -136,3 +136,28 @@ def test_routes_from_lists_combines_both_kinds_and_ignores_garbage() -> None:
         [ingress([{"host": "b.io", "http": {"paths": [{"backend": backend("b", 80)}]}}]), {}],
     )
     assert [r.domain for r in routes] == ["a.io", "b.io"]
+
+
+def test_a_host_the_contract_refuses_costs_only_that_route() -> None:
+    problems: list[str] = []
+    long_host = "a" * 300 + ".example.com"
+    item = ingressroute([{"match": f"Host(`{long_host}`) || Host(`ok.io`)", "services": [{"name": "web"}]}])
+    assert [r.domain for r in ingressroute_routes(item, problems)] == ["ok.io"]
+    assert len(problems) == 1 and "shop/shop-web route #0" in problems[0]
+
+
+def test_objects_with_wrong_shapes_give_no_routes_and_no_exception() -> None:
+    meta = {"name": "x", "namespace": "shop"}
+    odd_routes: list[dict[str, object]] = [
+        {"metadata": meta, "spec": {"routes": [{"match": None, "services": None}]}},
+        {"metadata": meta, "spec": {"routes": "x"}},
+        {"metadata": None, "spec": {"routes": [{"match": "Host(`a.io`)", "services": [{"name": "s"}]}]}},
+    ]
+    problems: list[str] = []
+    assert routes_from_lists(odd_routes, [], problems) == []
+    assert problems == ["ingressroute (unnamed): no namespace"]
+    # A port given as a bare string instead of {number|name}: the default port applies.
+    service = {"name": "s", "port": "80"}
+    odd_ingress = {"metadata": meta, "spec": {"rules": [rule("a.io", {"backend": {"service": service}})]}}
+    (route,) = ingress_routes(odd_ingress)
+    assert (route.service_key, route.service_port, route.domain) == ("shop-s-80", 80, "a.io")

@@ -117,3 +117,10 @@ def test_factory_settings(tmp_path: Path) -> None:
     for bad in ("file:", "kube", ""):
         with pytest.raises(ValueError, match="expected 'kubernetes', 'file:PATH' or 'none'"):
             route_source_from_setting(bad)
+
+
+def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(RoutesFileError, match="cannot parse routes file"):
+        StaticRouteSource(path).routes()
