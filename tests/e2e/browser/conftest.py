@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.browser import known_data
+from tests.e2e.browser.master_process import post_snapshots, run_master
 from tests.e2e.browser.pages import PageProblems
-from tests.e2e.browser.server import serve
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -80,38 +80,20 @@ def page(browser: Any, problems: PageProblems) -> Iterator[Any]:
         context.close()
 
 
-IDLE_CLUSTER = "idle-1"
-
-
-def start_master(directory: Any, **settings: Any) -> Any:
-    """A real master (the ``meshslo master`` app and container) on a fresh SQLite file."""
-    from entrypoints.master_cmd import build_app
-    from entrypoints.master_settings import MasterSettings
-
-    return build_app(MasterSettings(database_url=f"sqlite:///{directory / 'meshslo.db'}", **settings))
-
-
-def post_snapshots(base_url: str, snapshots: list[dict[str, Any]], token: str | None = None) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    for snapshot in snapshots:
-        response = httpx.post(f"{base_url}/agent/snapshot", json=snapshot, headers=headers, timeout=30)
-        assert response.status_code == 200, response.text
-
-
 @pytest.fixture(scope="session")
 def master_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A master holding the known data set, plus a cluster that only reported three hours ago."""
-    with serve(start_master(tmp_path_factory.mktemp("master"))) as url:
+    with run_master(tmp_path_factory.mktemp("master")) as url:
         now = int(time.time())
         post_snapshots(url, known_data.snapshots(now))
-        post_snapshots(url, known_data.snapshots(now - 3 * 3600, cluster=IDLE_CLUSTER)[-1:])
+        post_snapshots(url, known_data.snapshots(now - 3 * 3600, cluster=known_data.IDLE_CLUSTER)[-1:])
         yield url
 
 
 @pytest.fixture(scope="session")
 def empty_master_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A master no agent has reported to."""
-    with serve(start_master(tmp_path_factory.mktemp("empty-master"))) as url:
+    with run_master(tmp_path_factory.mktemp("empty-master")) as url:
         yield url
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 CLUSTER = "browser-1"
+# A second cluster that reported only once, hours ago: no traffic in recent ranges.
+IDLE_CLUSTER = "idle-1"
 XSS_WORKLOAD = "<img src=x onerror=alert(1)>"
 XSS_DOMAIN = "<script>alert(2)</script>.example.com"
 XSS_PATH = "/<img src=y onerror=alert(3)>"

@@ -19,14 +19,36 @@ READY_MESH = "#layer-mesh[data-state=ready][data-rendered-at]"
 READY_DOMAINS = "#layer-domains[data-state=ready]"
 
 
+def describe(page: Any) -> str:
+    """The page's state, for failure messages."""
+    return str(
+        page.evaluate(
+            """() => ({
+                url: location.href,
+                mesh: document.querySelector("#layer-mesh").dataset,
+                domains: document.querySelector("#layer-domains").dataset,
+                banner: document.querySelector("#banner").textContent,
+                message: document.querySelector("#layer-mesh [data-role=state-message]").textContent,
+            })"""
+        )
+    )
+
+
+def wait_for(page: Any, selector: str) -> None:
+    try:
+        page.wait_for_selector(selector, state="attached")
+    except Exception as error:
+        raise AssertionError(f"{selector} never appeared; page: {describe(page)}") from error
+
+
 def open_mesh(page: Any, base_url: str, fragment: str = "") -> None:
     page.goto(f"{base_url}/{fragment}")
-    page.wait_for_selector(READY_MESH, state="attached")
+    wait_for(page, READY_MESH)
 
 
 def open_domains(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/#layer=domains")
-    page.wait_for_selector(READY_DOMAINS, state="attached")
+    wait_for(page, READY_DOMAINS)
 
 
 def graph_ids(page: Any) -> tuple[set[str], set[tuple[str, str]]]:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from tests.e2e.browser import known_data
-from tests.e2e.browser.conftest import IDLE_CLUSTER, post_snapshots, start_master
 from tests.e2e.browser.fake_api import FakeData, create_fake_app, large_topology, one_cluster
-from tests.e2e.browser.pages import READY_MESH, PageProblems, graph_ids, open_mesh
+from tests.e2e.browser.master_process import post_snapshots, run_master
+from tests.e2e.browser.pages import READY_MESH, PageProblems, graph_ids, open_mesh, wait_for
 from tests.e2e.browser.server import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -34,22 +34,24 @@ def test_no_agent_yet_says_so_on_both_layers(
 
 
 def test_a_cluster_without_traffic_in_the_range_says_so(page: Any, master_url: str) -> None:
-    page.goto(f"{master_url}/#cluster={IDLE_CLUSTER}&range=1h")
-    page.wait_for_selector("#layer-mesh[data-state=empty]", state="attached")
+    page.goto(f"{master_url}/#cluster={known_data.IDLE_CLUSTER}&range=1h")
+    wait_for(page, "#layer-mesh[data-state=empty]")
     assert "No traffic in this range." in state_text(page, "mesh")
     options = page.eval_on_selector_all("#cluster-select option", "(all) => all.map((o) => o.value)")
-    assert sorted(options) == sorted([known_data.CLUSTER, IDLE_CLUSTER])
-    assert page.input_value("#cluster-select") == IDLE_CLUSTER
+    assert sorted(options) == sorted([known_data.CLUSTER, known_data.IDLE_CLUSTER])
+    assert page.input_value("#cluster-select") == known_data.IDLE_CLUSTER
     # Going back to the busy cluster shows its graph again.
     page.select_option("#cluster-select", known_data.CLUSTER)
-    page.wait_for_selector(READY_MESH, state="attached")
+    wait_for(page, READY_MESH)
     assert graph_ids(page)[0] == set(known_data.WORKLOAD_IDS)
 
 
 def test_the_cluster_selector_sends_the_chosen_cluster(page: Any, master_url: str) -> None:
     open_mesh(page, master_url, f"#cluster={known_data.CLUSTER}")
-    with page.expect_request(lambda r: "/mesh/topology" in r.url and f"cluster_id={IDLE_CLUSTER}" in r.url):
-        page.select_option("#cluster-select", IDLE_CLUSTER)
+    with page.expect_request(
+        lambda r: "/mesh/topology" in r.url and f"cluster_id={known_data.IDLE_CLUSTER}" in r.url
+    ):
+        page.select_option("#cluster-select", known_data.IDLE_CLUSTER)
 
 
 @pytest.fixture
@@ -102,7 +104,7 @@ def test_auto_refresh_fires_every_30_s_and_can_be_paused(page: Any, fake: tuple[
 
 @pytest.fixture(scope="module")
 def guarded_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(start_master(tmp_path_factory.mktemp("guarded"), read_token="read-secret")) as url:
+    with run_master(tmp_path_factory.mktemp("guarded"), "--read-token", "read-secret") as url:
         post_snapshots(url, known_data.snapshots(int(time.time())))
         yield url
 

@@ -17,56 +17,57 @@ const MTLS_FULL = 99.5;
 const FORCE_LAYOUT_LIMIT = 120;
 const LARGE_EDGE_COUNT = 600;
 const MAX_FIT_ZOOM = 1.3;
+const FIT_PADDING = 30;
+const LABEL_ROOM = 18; // node labels hang below the node
 
-function mtlsRing(percent) {
-  if (typeof percent !== "number") return { width: 1, color: "#3a4250", style: "dotted" };
-  if (percent >= MTLS_FULL) return { width: 3, color: "#5ec8f2", style: "solid" };
-  if (percent > 0) return { width: 3, color: "#5ec8f2", style: "dashed" };
-  return { width: 2, color: "#8a94a6", style: "dotted" };
+// Colours and rings are classes, not per-element data mappings: cytoscape then
+// shares one computed style between many elements, which matters at 500 nodes.
+function mtlsClass(percent) {
+  if (typeof percent !== "number") return "mtls-unknown";
+  if (percent >= MTLS_FULL) return "mtls-full";
+  return percent > 0 ? "mtls-partial" : "mtls-none";
 }
+
+const STATUSES = Object.keys(STATUS_COLORS);
 
 function nodeElements(nodes) {
   const maxRps = Math.max(1e-9, ...nodes.map((node) => node.rps || 0));
-  return nodes.map((node) => {
-    const ring = mtlsRing(node.mtls_percent);
-    return {
-      group: "nodes",
-      data: {
-        id: node.id,
-        label: node.name,
-        namespace: node.namespace,
-        status: node.status,
-        rps: node.rps,
-        color: STATUS_COLORS[node.status] || STATUS_COLORS.unknown,
-        size: 22 + 38 * Math.sqrt((node.rps || 0) / maxRps),
-        ringWidth: ring.width,
-        ringColor: ring.color,
-        ringStyle: ring.style,
-      },
-    };
-  });
+  return nodes.map((node) => ({
+    group: "nodes",
+    classes: `status-${STATUSES.includes(node.status) ? node.status : "unknown"} ${mtlsClass(node.mtls_percent)}`,
+    data: {
+      id: node.id,
+      label: node.name,
+      namespace: node.namespace,
+      status: node.status,
+      rps: node.rps,
+      // Whole pixels: equal sizes share a style.
+      size: Math.round(22 + 38 * Math.sqrt((node.rps || 0) / maxRps)),
+    },
+  }));
 }
 
 function edgeElements(edges, nodeIds) {
   const maxRps = Math.max(1e-9, ...edges.map((edge) => edge.rps || 0));
   return edges
     .filter((edge) => nodeIds.has(edge.source) && nodeIds.has(edge.target))
-    .map((edge) => {
-      const failing = (edge.error_rate || 0) > 1;
-      return {
-        group: "edges",
-        data: {
-          id: `${edge.source}\u2192${edge.target}`,
-          source: edge.source,
-          target: edge.target,
-          rps: edge.rps,
-          errorRate: edge.error_rate,
-          label: `${fmtRps(edge.rps)} · ${fmtPct(edge.error_rate)} err`,
-          color: failing ? "#e5484d" : "#5b6578",
-          width: 1 + 5 * Math.sqrt((edge.rps || 0) / maxRps),
-        },
-      };
-    });
+    .map((edge) => ({
+      group: "edges",
+      classes: (edge.error_rate || 0) > 1 ? "failing" : "",
+      data: {
+        id: `${edge.source}\u2192${edge.target}`,
+        source: edge.source,
+        target: edge.target,
+        rps: edge.rps,
+        errorRate: edge.error_rate,
+        label: `${fmtRps(edge.rps)} · ${fmtPct(edge.error_rate)} err`,
+        width: Math.round(2 + 10 * Math.sqrt((edge.rps || 0) / maxRps)) / 2,
+      },
+    }));
+}
+
+function statusStyles() {
+  return STATUSES.map((status) => ({ selector: `node.status-${status}`, style: { "background-color": STATUS_COLORS[status] } }));
 }
 
 function stylesheet(large) {
@@ -74,7 +75,6 @@ function stylesheet(large) {
     {
       selector: "node",
       style: {
-        "background-color": "data(color)",
         width: "data(size)",
         height: "data(size)",
         label: "data(label)",
@@ -85,9 +85,6 @@ function stylesheet(large) {
         "text-margin-y": 4,
         "text-outline-color": "#141922",
         "text-outline-width": 2,
-        "border-width": "data(ringWidth)",
-        "border-color": "data(ringColor)",
-        "border-style": "data(ringStyle)",
         "min-zoomed-font-size": 7,
       },
     },
@@ -95,11 +92,13 @@ function stylesheet(large) {
       selector: "edge",
       style: {
         width: "data(width)",
-        "line-color": "data(color)",
-        "target-arrow-color": "data(color)",
+        "line-color": "#5b6578",
+        "target-arrow-color": "#5b6578",
         "target-arrow-shape": "triangle",
         "arrow-scale": 0.8,
-        "curve-style": large ? "straight" : "bezier",
+        // Haystack edges are cytoscape's cheapest (no arrows); a selected node's edges get them back.
+        "curve-style": large ? "haystack" : "bezier",
+        "haystack-radius": 0,
         // In a dense mesh the edges would bury the nodes: keep them faint until a node is selected.
         opacity: large ? 0.3 : 0.85,
         label: large ? "" : "data(label)",
@@ -112,9 +111,18 @@ function stylesheet(large) {
         "min-zoomed-font-size": 8,
       },
     },
+    ...statusStyles(),
+    { selector: "node.mtls-full", style: { "border-width": 3, "border-color": "#5ec8f2", "border-style": "solid" } },
+    { selector: "node.mtls-partial", style: { "border-width": 3, "border-color": "#5ec8f2", "border-style": "dashed" } },
+    { selector: "node.mtls-none", style: { "border-width": 2, "border-color": "#8a94a6", "border-style": "dotted" } },
+    { selector: "node.mtls-unknown", style: { "border-width": 1, "border-color": "#3a4250", "border-style": "dotted" } },
+    { selector: "edge.failing", style: { "line-color": "#e5484d", "target-arrow-color": "#e5484d" } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#ffffff", "border-style": "solid" } },
     { selector: ".faded", style: { opacity: 0.15 } },
-    { selector: "edge.focus", style: { label: "data(label)", opacity: 1, "z-index": 10 } },
+    {
+      selector: "edge.focus",
+      style: { label: "data(label)", opacity: 1, "z-index": 10, "curve-style": large ? "straight" : "bezier" },
+    },
   ];
 }
 
@@ -209,7 +217,10 @@ export class MeshGraph {
         for (const element of elements) {
           // id, source and target are immutable in cytoscape; they are part of the signature anyway.
           const { id, source, target, ...numbers } = element.data;
-          cy.getElementById(id).data(numbers);
+          const existing = cy.getElementById(id);
+          existing.data(numbers);
+          // Keep the selection/focus classes, replace the status ones.
+          existing.classes([...element.classes.split(" ").filter(Boolean), ...existing.classes().filter((c) => c === "faded" || c === "focus")]);
         }
       });
     } else {
@@ -242,14 +253,28 @@ export class MeshGraph {
   }
 
   // Fit the whole graph, but never blow a three-node mesh up to giant circles.
+  // The box comes from node positions and sizes, not cy.fit(): that one measures
+  // every label's text, which costs a second on a 500-workload mesh.
   fit() {
     const cy = this.cy;
-    if (!cy || cy.elements().empty()) return;
-    cy.fit(undefined, 40);
-    if (cy.zoom() > MAX_FIT_ZOOM) {
-      cy.zoom(MAX_FIT_ZOOM);
-      cy.center();
-    }
+    if (!cy || cy.nodes().empty()) return;
+    let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+    cy.nodes().forEach((node) => {
+      const { x, y } = node.position();
+      const half = (node.data("size") || 0) / 2;
+      x1 = Math.min(x1, x - half);
+      x2 = Math.max(x2, x + half);
+      y1 = Math.min(y1, y - half);
+      y2 = Math.max(y2, y + half + LABEL_ROOM);
+    });
+    const width = cy.width() - 2 * FIT_PADDING;
+    const height = cy.height() - 2 * FIT_PADDING;
+    if (width <= 0 || height <= 0) return;
+    const zoom = Math.min(MAX_FIT_ZOOM, width / Math.max(1, x2 - x1), height / Math.max(1, y2 - y1));
+    cy.viewport({
+      zoom,
+      pan: { x: cy.width() / 2 - zoom * (x1 + x2) / 2, y: cy.height() / 2 - zoom * (y1 + y2) / 2 },
+    });
   }
 
   // The container changes width when the detail panel opens or closes (and the
