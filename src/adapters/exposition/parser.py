@@ -269,7 +269,8 @@ class ExpositionParser:
                 raw_start = 0
             else:
                 # The name decides before any label is read: otel_response_total_foo is not ours.
-                family = self._families.get(text[: text.find("{")])
+                brace = text.find("{")
+                family = self._families.get(text[:brace]) if brace > 0 else None
                 if family is None:
                     name = METRIC_NAME.match(text)
                     family = self._families.get(name.group()) if name else None
@@ -310,7 +311,7 @@ class ExpositionParser:
             except UnicodeEncodeError:
                 raise MalformedLine("not valid UTF-8") from None
         names = [name for name, _ in parsed.labels]
-        if parsed.plain and names == sorted(names) and not raw.endswith(",}"):
+        if names and parsed.plain and names == sorted(names) and not raw.endswith(",}"):
             # The usual case: what the exporter wrote is already the canonical text,
             # so the remembered text doubles as the identity.
             key = raw
