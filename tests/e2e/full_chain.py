@@ -121,16 +121,17 @@ class Chain:
         wait_until(lambda: httpx.get(f"{self.sim_url}/healthz").status_code == 200, 20, "simulator", [proc])
         return proc
 
-    def start_master(self) -> Proc:
-        proc = self._proc("master", ["master", "--database-url", self.database_url,
-                                     "--listen", f"127.0.0.1:{self.master_port}",
-                                     "--aggregate-interval", "1h", "--status-interval", "1h"]).start()
-        wait_until(lambda: httpx.get(f"{self.master_url}/readyz").status_code == 200, 40, "master", [proc])
+    def start_master(self, port: int | None = None, name: str = "master") -> Proc:
+        port = port or self.master_port
+        proc = self._proc(name, ["master", "--database-url", self.database_url,
+                                 "--listen", f"127.0.0.1:{port}",
+                                 "--aggregate-interval", "1h", "--status-interval", "1h"]).start()
+        wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200, 40, name, [proc])
         return proc
 
-    def agent(self, cycles: int, name: str = "agent") -> Proc:
+    def agent(self, cycles: int, name: str = "agent", master_url: str | None = None) -> Proc:
         return self._proc(name, [
-            "agent", "--cluster-id", CLUSTER, "--master-url", self.master_url,
+            "agent", "--cluster-id", CLUSTER, "--master-url", master_url or self.master_url,
             "--metrics-url", f"{self.sim_url}/metrics", "--health-url", "",
             "--routes", f"file:{self.routes}", "--interval", INTERVAL, "--scrape-timeout", "5s",
             "--cycles", str(cycles), "--flush-timeout", "20s", "--spool-dir", str(self.spool),
@@ -147,8 +148,8 @@ class Chain:
     def truth(self) -> dict[str, Any]:
         return httpx.get(f"{self.sim_url}/truth", timeout=10).json()
 
-    def api(self, path: str, **params: str) -> dict[str, Any]:
-        response = httpx.get(f"{self.master_url}{path}",
+    def api(self, path: str, base_url: str | None = None, **params: str) -> dict[str, Any]:
+        response = httpx.get(f"{base_url or self.master_url}{path}",
                              params={"cluster_id": CLUSTER, "time_range": "1h", **params}, timeout=20)
         assert response.status_code == 200, (path, response.status_code, response.text)
         return response.json()
@@ -176,9 +177,9 @@ def status_classes(requests: dict[str, int]) -> dict[str, int]:
     return classes
 
 
-def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
+def assert_matches_truth(chain: Chain, truth: dict[str, Any], base_url: str | None = None) -> None:
     """Every workload, edge and backend the master shows equals the simulator's truth exactly."""
-    topology = chain.api("/api/v2/slo/mesh/topology")
+    topology = chain.api("/api/v2/slo/mesh/topology", base_url)
     nodes = {node["id"]: node for node in topology["nodes"]}
     expected = {wid: item for wid, item in truth["workloads"].items() if item["total"]}
     assert expected, "the simulator produced no traffic"
@@ -193,7 +194,7 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
             upper = lower  # a rank in +Inf reads as the highest finite bound
         assert lower - 1e-9 <= node["p95_latency"] <= upper + 1e-9, (wid, node["p95_latency"], lower, upper)
         namespace, name = wid.split("/")
-        detail = chain.api("/api/v2/slo/mesh/service/detail", namespace=namespace, name=name)
+        detail = chain.api("/api/v2/slo/mesh/service/detail", base_url, namespace=namespace, name=name)
         shown = {c["code"]: c["count"] for c in detail["status_codes"]}
         assert shown == status_classes(item["requests"]), wid
 
@@ -205,7 +206,7 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any]) -> None:
         assert edges[key]["total_requests"] == item["requests"], key
         assert edges[key]["failures"] == item["failures"], key
 
-    domains = chain.api("/api/v2/slo/domains/v2")
+    domains = chain.api("/api/v2/slo/domains/v2", base_url)
     services = {s["service_key"]: s for d in domains["domains"] for s in d["services"]}
     expected_backends = {k: item for k, item in truth["backends"].items() if item["total"]}
     assert set(expected_backends) <= set(services)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from full_chain import Chain, assert_matches_truth, wait_until
+from full_chain import Chain, assert_matches_truth, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +61,29 @@ def test_totals_equal_ground_truth_through_restarts_and_failures(
     assert truth["restarts"] >= 3 and truth["rollouts"] >= 2
     assert any(item["errors"] for item in truth["workloads"].values())
     assert_matches_truth(chain, truth)
+
+
+def test_two_masters_on_one_postgresql_answer_alike(
+    tmp_path: Path, request: pytest.FixtureRequest, chains: list[Chain]
+) -> None:
+    url = request.getfixturevalue("postgres_url")
+    request.addfinalizer(lambda: _reset_postgres(url))
+    chain = Chain(tmp_path, url, ["--seed", "14", *CHURN])
+    chains.append(chain)
+    chain.start_simulator()
+    chain.start_master()
+    second_port = free_port()
+    second_url = f"http://127.0.0.1:{second_port}"
+    chain.start_master(second_port, name="master-2")
+
+    # Half of the intervals go through one master, half through the other.
+    assert chain.agent(cycles=4, name="agent-1").wait(90) == 0, chain.logs()
+    assert chain.agent(cycles=4, name="agent-2", master_url=second_url).wait(90) == 0, chain.logs()
+
+    truth = chain.truth()
+    assert truth["last_observed_step"] - truth["first_observed_step"] == 7
+    assert_matches_truth(chain, truth)
+    assert_matches_truth(chain, truth, base_url=second_url)
 
 
 def test_master_outage_and_agent_restart_lose_nothing(tmp_path: Path, chains: list[Chain]) -> None:
