@@ -71,6 +71,16 @@ def test_good_snapshot_is_stored_once(client: TestClient, database_url: str) -> 
     assert 'meshslo_master_ingest_snapshots_total{result="stored"} 1.0' in metrics
     assert 'meshslo_master_ingest_snapshots_total{result="duplicate"} 1.0' in metrics
     assert "meshslo_master_ingest_seconds_count 2.0" in metrics
+    assert newest_snapshot_gauge(metrics, "prod-eu-1") == NOW
+    # A late snapshot is stored but does not move the newest-snapshot gauge back.
+    assert post(client, snapshot(timestamp=NOW - 600)).json() == {"status": "stored"}
+    assert newest_snapshot_gauge(client.get("/metrics").text, "prod-eu-1") == NOW
+
+
+def newest_snapshot_gauge(metrics: str, cluster_id: str) -> float:
+    prefix = f'meshslo_master_last_snapshot_timestamp_seconds{{cluster_id="{cluster_id}"}} '
+    [line] = [line for line in metrics.splitlines() if line.startswith(prefix)]
+    return float(line.removeprefix(prefix))
 
 
 BAD_SNAPSHOTS = [

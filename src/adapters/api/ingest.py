@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.api.auth import ApiTokens, check_token
 from adapters.api.errors import describe_validation_error, nul_character_path
 from adapters.observability.master_metrics import MasterMetrics
-from application.master.ingest import ClusterNotAllowed, IngestUseCase
+from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
 from application.master.processor import SnapshotOutOfRange
 from domain.contract import SLOSnapshot
 
@@ -149,5 +149,7 @@ async def post_snapshot(
             status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot could not be stored, retry"
         ) from None
     metrics.ingest_snapshots.labels(result=result.value).inc()
+    if result is IngestResult.STORED:
+        metrics.stored(snapshot.cluster_id, snapshot.slo_data.timestamp)
     metrics.ingest_seconds.observe(time.perf_counter() - started)
     return {"status": result.value}

@@ -7,7 +7,9 @@ metrics to this class so that ``/metrics`` exposes everything in one place.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import threading
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 INGEST_RESULTS = ("stored", "duplicate", "rejected", "failed")
 REJECT_REASONS = ("unauthorised", "too_large", "invalid", "cluster_not_allowed")
@@ -41,6 +43,15 @@ class MasterMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self._newest: dict[str, int] = {}
+        self._newest_lock = threading.Lock()
+        # Alert on ``time() - meshslo_master_last_snapshot_timestamp_seconds`` to catch a silent agent.
+        self.last_snapshot = Gauge(
+            "meshslo_master_last_snapshot_timestamp_seconds",
+            "End (unix seconds) of the newest snapshot stored by this master, per cluster",
+            ["cluster_id"],
+            registry=self.registry,
+        )
         self.job_runs = Counter(
             "meshslo_master_job_runs",
             "Background job runs, by job and result (ok, failed)",
@@ -67,6 +78,13 @@ class MasterMetrics:
     def rejected(self, reason: str) -> None:
         self.ingest_snapshots.labels(result="rejected").inc()
         self.rejected_snapshots.labels(reason=reason).inc()
+
+    def stored(self, cluster_id: str, timestamp: int) -> None:
+        with self._newest_lock:
+            # A late snapshot from an agent's spool must not move the gauge backwards.
+            if timestamp > self._newest.get(cluster_id, 0):
+                self._newest[cluster_id] = timestamp
+                self.last_snapshot.labels(cluster_id=cluster_id).set(timestamp)
 
     def job_run(self, job: str, seconds: float, ok: bool) -> None:
         self.job_runs.labels(job=job, result="ok" if ok else "failed").inc()
