@@ -132,11 +132,18 @@ class StatusChecker:
         def target_of(target_type: str, key: str) -> EffectiveTarget:
             return effective.get((target_type, key), default)
 
-        windows = {DEFAULT_WINDOW} | {t.window for t in effective.values()}
+        # One read per window in use: long windows are only read when a target asks for them.
+        def windows_of(kind: str) -> set[str]:
+            return {DEFAULT_WINDOW} | {t.window for (k, _), t in effective.items() if k == kind}
+
         workloads = {
-            w: self._stats.workload_totals(cluster_id, now - TARGET_WINDOWS[w], now) for w in windows
+            w: self._stats.workload_totals(cluster_id, now - TARGET_WINDOWS[w], now)
+            for w in windows_of(SERVICE)
         }
-        backends = {w: self._stats.ingress_totals(cluster_id, now - TARGET_WINDOWS[w], now) for w in windows}
+        backends = {
+            w: self._stats.ingress_totals(cluster_id, now - TARGET_WINDOWS[w], now)
+            for w in windows_of(INGRESS)
+        }
         routes = self._store.domains(cluster_id)
         # Keys with a recorded status are evaluated even without traffic, so they can turn unknown.
         known = set(self._store.current(cluster_id))

@@ -186,3 +186,11 @@ def test_a_domain_target_over_30_days_is_read_over_30_days() -> None:
     assert (change.key, change.new_status, change.availability) == ("shop.example.com", "critical",
                                                                      pytest.approx(98.0))
     assert ("ingress", "c1", NOW - 30 * 86400, NOW) in stats.asked
+
+
+def test_long_windows_are_read_only_for_the_kind_whose_target_needs_them() -> None:
+    stats, store = FakeStats(), FakeStatusStore()
+    targets = FakeTargets([TargetRecord("c1", "service", "shop/cart", "30d", 99.0, 500.0)])
+    checker(stats, store, targets).run(NOW)
+    assert sorted((kind, end - start) for kind, _, start, end in stats.asked) == [
+        ("ingress", 86400), ("workloads", 86400), ("workloads", 30 * 86400)]
