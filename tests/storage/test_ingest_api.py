@@ -286,3 +286,30 @@ def test_bad_encoded_bodies_are_refused(
     assert response.status_code == status_code
     assert message in response.json()["detail"]
     assert set(stored_rows(database_url).values()) == {0}
+
+
+def test_client_leaving_mid_body_stores_nothing_and_raises_nothing(
+    client: TestClient, database_url: str
+) -> None:
+    body = json.dumps(snapshot()).encode()
+    messages = iter([
+        {"type": "http.request", "body": body[: len(body) // 2], "more_body": True},
+        {"type": "http.disconnect"},
+    ])
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/agent/snapshot", "raw_path": b"/agent/snapshot", "query_string": b"", "root_path": "",
+        "headers": [(b"authorization", f"Bearer {TOKEN}".encode())],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080), "app": client.app,
+    }
+    client.portal.call(client.app, scope, receive, send)  # type: ignore[union-attr]
+    assert sent[0]["status"] == 400
+    assert set(stored_rows(database_url).values()) == {0}

@@ -15,6 +15,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from adapters.api.auth import ApiTokens, check_token
 from adapters.api.errors import describe_validation_error, nul_character_path
@@ -110,6 +111,10 @@ async def post_snapshot(
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"snapshot body is larger than the limit of {max_body} bytes"
         ) from None
+    except ClientDisconnect:
+        # Nobody is left to answer; the agent re-sends (and ingest is idempotent).
+        log.info("client disconnected while sending a snapshot")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "client went away before the body ended") from None
     except UnsupportedEncoding as error:
         metrics.rejected("invalid")
         raise HTTPException(
