@@ -79,6 +79,8 @@ export class MeshLayer {
 
   async load(signal) {
     const raw = await getJson("/api/v2/slo/mesh/topology", this.context.params(), signal);
+    // Marks for the render benchmark (and anyone profiling in the browser).
+    performance.mark("meshslo:topology-received");
     this.topology = topologyFrom(raw);
     this.nodesById = new Map(this.topology.nodes.map((node) => [node.id, node]));
     if (this.topology.nodes.length === 0) {
@@ -86,12 +88,15 @@ export class MeshLayer {
       return "empty";
     }
     this.renderTable();
+    performance.mark("meshslo:table-filled");
     // The graph measures its container, so it is drawn once the layer is visible.
     requestAnimationFrame(() => {
       this.graph.render(this.topology.nodes, this.topology.edges);
       this.graph.select(this.selected);
+      performance.mark("meshslo:graph-laid-out");
       // Two frames later the canvas has been painted: that is "rendered" for people and tests.
       requestAnimationFrame(() => requestAnimationFrame(() => {
+        performance.mark("meshslo:graph-painted");
         this.root.dataset.renderedAt = String(performance.now());
       }));
     });
