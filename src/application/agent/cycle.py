@@ -1,10 +1,14 @@
-"""The agent's run loop: collect, deliver, persist — at a fixed rate (SPEC §2).
+"""The agent's run loop: collect, persist, deliver — at a fixed rate (SPEC §2).
 
 Ordering within a cycle is what makes restarts lossless and never double
-counting: the counters' state is persisted only once the snapshot built from
-it is durably handed off (taken by the master or written to the spool). A
-restart then resumes from exactly the last interval that is safe, and its
-first cycle's deltas cover the downtime.
+counting. The counters' state is saved together with the snapshot built from
+it (``pending``) *before* that snapshot is sent, in one atomic write, and only
+while every earlier snapshot is safe (sent or spooled). A restart resumes from
+that state and re-delivers ``pending``: if the master already had it, it
+ignores the repeat (it is idempotent on cluster and timestamp); if not, the
+interval is not lost. Either way the first cycle after the restart covers
+exactly the downtime. A clean shutdown saves the state without ``pending``,
+so nothing is ever re-sent after one.
 """
 
 from __future__ import annotations
@@ -94,6 +98,8 @@ class AgentLoop:
         self._wall = wall_clock
         self.status = status if status is not None else AgentStatus()
         self._state_dirty = False
+        self._pending_saved = False  # the saved state carries a snapshot to re-deliver on restart
+        self._recovered: SLOSnapshot | None = None
 
     # -- the whole run -----------------------------------------------------
 
@@ -103,9 +109,7 @@ class AgentLoop:
         Returns 0, or 1 when snapshots are left undelivered after a ``cycles`` run
         or could not be kept at all."""
         options = self._options
-        self.status.started_at = self._wall()
-        self.restore_state()
-        self.check_collector_health()
+        self.start()
         scrapes = 0
         next_tick = self._monotonic()
         while not self._stop.is_set():
@@ -117,6 +121,13 @@ class AgentLoop:
             if self._stop.wait(max(0.0, next_tick - self._monotonic())):
                 break
         return self.shutdown(drain=bool(options.cycles) and not self._stop.is_set())
+
+    def start(self) -> None:
+        """Resume from the saved state, re-deliver what the previous run may not have, check the collector."""
+        self.status.started_at = self._wall()
+        self.restore_state()
+        self.redeliver_recovered()
+        self.check_collector_health()
 
     def _next_tick(self, previous: float) -> float:
         # Fixed rate: ticks stay on the original grid; a cycle that overran skips
@@ -141,7 +152,7 @@ class AgentLoop:
                     sender.flush(self._wall())
         except Exception:  # what is spooled stays spooled; still save the state below
             log.exception("flushing the spool failed")
-        self._persist_if_safe()
+        self._persist(pending=None)
         if sender.backlog == 0:
             return 0
         if sender.durable:
@@ -198,8 +209,11 @@ class AgentLoop:
                 status.cycle_errors += 1
                 self._cycle_failed(f"snapshot invalid: {error}")
                 log.error("built an invalid snapshot; this interval is lost: %s", error)
-                self._persist_if_safe()
+                self._persist(pending=None)
                 return
+            # Earlier snapshots held in memory go to disk first, so the state may move on.
+            self._sender.secure_backlog()
+            self._persist(pending=snapshot)
             try:
                 outcome = self._sender.deliver(snapshot, self._wall())
             except Exception as error:  # a bug in delivery must not stop the agent either
@@ -219,7 +233,8 @@ class AgentLoop:
         else:
             reason = getattr(result.stats, "no_data_reason", None) or "first scrape: counters remembered"
             log.info("nothing to send this cycle (%s)", reason)
-        self._persist_if_safe()
+            self._sender.secure_backlog()
+            self._persist(pending=None)
         status.last_cycle_ok = True
         status.last_success_at = self._wall()
         status.last_error = None
@@ -284,11 +299,35 @@ class AgentLoop:
                         type(error).__name__, error)
             return
         log.info("restored counter state saved at %s", saved.get("saved_at"))
+        pending = saved.get("pending")
+        if isinstance(pending, str):
+            try:
+                self._recovered = SLOSnapshot.model_validate_json(pending)
+            except ValidationError as error:
+                log.warning("the previous run's last snapshot is unreadable and is skipped: %s", error)
 
-    def _persist_if_safe(self) -> None:
-        # Persisting while a snapshot waits only in memory would make a restart
-        # skip its interval: wait until everything handed off is on disk.
-        if self._state_store is None or not self._state_dirty or not self._sender.durable:
+    def redeliver_recovered(self) -> None:
+        """Hand over the snapshot the previous run saved with its state but may not have delivered."""
+        snapshot, self._recovered = self._recovered, None
+        if snapshot is None:
+            return
+        data = snapshot.slo_data
+        log.info("re-delivering interval (%d, %d] from before the restart; the master ignores it if it "
+                 "already has it", data.window_start, data.timestamp)
+        try:
+            self._sender.deliver(snapshot, self._wall())
+        except Exception:
+            log.exception("re-delivering the previous run's last snapshot failed")
+
+    def _persist(self, pending: SLOSnapshot | None) -> None:
+        """Save the counters' state, with the snapshot built from it when one is about to be sent.
+
+        Skipped while a snapshot waits only in memory: the state saved last (with
+        that snapshot's predecessor chain safe on disk) is the one a restart must resume from.
+        """
+        if self._state_store is None or not self._sender.durable:
+            return
+        if not self._state_dirty and pending is None and not self._pending_saved:
             return
         started = self._monotonic()
         state = {
@@ -296,6 +335,7 @@ class AgentLoop:
             "cluster_id": self._options.cluster_id,
             "saved_at": self._wall(),
             "collect": self._collector.export_state(),
+            "pending": pending.model_dump_json() if pending is not None else None,
         }
         try:
             self._state_store.save(state)
@@ -304,6 +344,7 @@ class AgentLoop:
             log.error("could not save state (%s); a restart now would lose intervals", error)
             return
         self._state_dirty = False
+        self._pending_saved = pending is not None
         self.status.last_state_save_seconds = self._monotonic() - started
 
 

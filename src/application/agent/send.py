@@ -76,6 +76,11 @@ class SendUseCase:
     def spool(self) -> SnapshotSpool:
         return self._spool
 
+    def secure_backlog(self) -> bool:
+        """Move snapshots held in memory to the spool if it can take them now; True when all are on disk."""
+        self._move_memory_to_spool()
+        return self.durable
+
     def deliver(self, snapshot: SLOSnapshot, now: float | None = None) -> Outcome:
         """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain."""
         if self.backlog == 0:

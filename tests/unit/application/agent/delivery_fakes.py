@@ -25,7 +25,8 @@ def make_snapshot(timestamp: int, delta: int = 1, cluster_id: str = "c1", window
 
 
 class FakeMasterClient:
-    """Records what it took. ``down`` makes every send a retryable failure;
+    """Records what it took, once per timestamp like the real master (``repeats`` counts
+    the re-sends it ignored). ``down`` makes every send a retryable failure;
     ``refuse`` holds timestamps answered with a permanent 4xx."""
 
     def __init__(self) -> None:
@@ -33,6 +34,7 @@ class FakeMasterClient:
         self.refuse: set[int] = set()
         self.taken: list[SLOSnapshot] = []
         self.refused: list[SLOSnapshot] = []
+        self.repeats = 0
         self.attempts = 0
         self.on_send: Callable[[SLOSnapshot], None] | None = None
 
@@ -43,8 +45,12 @@ class FakeMasterClient:
         if self.down:
             raise DeliveryError("master unavailable: HTTP 503", retryable=True)
         if snapshot.slo_data.timestamp in self.refuse:
-            self.refused.append(snapshot)
+            if snapshot not in self.refused:  # a re-delivery after a restart is refused again
+                self.refused.append(snapshot)
             raise DeliveryError("refused: HTTP 422: slo_data.services.0.name: too long", retryable=False)
+        if snapshot.slo_data.timestamp in {taken.slo_data.timestamp for taken in self.taken}:
+            self.repeats += 1  # the real master is idempotent on (cluster, timestamp) too
+            return
         self.taken.append(snapshot)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from itertools import pairwise
 from pathlib import Path
@@ -22,8 +23,14 @@ from adapters.agent_state.state_file import StateFile
 from adapters.master_client.spool import SnapshotSpool
 from application.agent.cycle import AgentLoop, LoopOptions
 from application.agent.send import SendUseCase
+from application.ports.agent import DeliveryError
+from domain.contract import SLOSnapshot
 
 RATE = 7  # requests per second counted by the fake counter
+
+
+class Crash(BaseException):
+    """The process dying at a chosen point (not an Exception: nothing in the agent may catch it)."""
 
 
 class RecordingStore:
@@ -152,18 +159,22 @@ def test_state_is_saved_when_the_snapshot_is_spooled(tmp_path: Path) -> None:
     assert rig.store.saved[-1]["collect"] == rig.collector.export_state()
 
 
-def test_state_is_not_saved_while_a_snapshot_is_only_in_memory(tmp_path: Path) -> None:
+def test_state_is_not_saved_past_a_snapshot_held_only_in_memory(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     broken = BrokenSpool(rig.spool)
     loop = rig.loop(cycles=0, spool=broken)
     loop.run_cycle()
-    saved_first = rig.store.saved[-1]
     rig.master.down = True
-    for _ in range(2):
-        rig.time.advance(10)
-        loop.run_cycle()
-        assert rig.store.saved[-1] == saved_first
-        assert loop.status.last_cycle_ok is False
+    rig.time.advance(10)
+    loop.run_cycle()  # master down, disk full: the snapshot only lives in memory…
+    assert loop.status.last_cycle_ok is False
+    held = rig.store.saved[-1]
+    # …but it was saved with the state before the attempt: a restart re-delivers it.
+    assert held["pending"] is not None and '"timestamp":1764000010' in held["pending"]
+    assert held["collect"] == rig.collector.export_state()
+    rig.time.advance(10)
+    loop.run_cycle()
+    assert rig.store.saved[-1] == held  # nothing saved past the held snapshot
 
     # Disk back: the held snapshots reach the spool in order, then the state may move on.
     broken.broken = False
@@ -173,6 +184,61 @@ def test_state_is_not_saved_while_a_snapshot_is_only_in_memory(tmp_path: Path) -
     rig.master.down = False
     rig.sender.flush()
     assert delivered_total(rig.master.taken) == RATE * 30
+
+
+def test_snapshot_is_saved_with_its_state_before_it_is_sent(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    loop = rig.loop(cycles=0)
+    loop.run_cycle()
+    rig.time.advance(10)
+    seen_at_send: list[dict[str, Any]] = []
+    rig.master.on_send = lambda snapshot: seen_at_send.append(copy.deepcopy(rig.store.saved[-1]))
+    loop.run_cycle()
+    [state] = seen_at_send
+    assert state["collect"] == rig.collector.export_state()
+    assert SLOSnapshot.model_validate_json(state["pending"]) == rig.master.taken[-1]
+
+
+def test_a_crash_right_after_the_master_took_a_snapshot_neither_loses_nor_doubles(tmp_path: Path) -> None:
+    time = FakeTime()
+    rig = Rig(tmp_path, time=time)
+    loop = rig.loop(cycles=0)
+    first = rig.counter()
+    loop.run_cycle()
+    time.advance(10)
+
+    def crash(snapshot: object) -> None:
+        if rig.master.on_send is crash and len(rig.master.taken) == 0:
+            rig.master.on_send = None
+            rig.master.taken.append(snapshot)  # type: ignore[arg-type]  # stored by the master…
+            raise Crash  # …and the agent dies before hearing back
+
+    rig.master.on_send = crash
+    with pytest.raises(Crash):
+        loop.run_cycle()
+
+    time.advance(100)
+    rig.spool.close()
+    second = Rig(tmp_path, time=time)
+    second.master, second.store = rig.master, rig.store
+    second.loop(cycles=2).run()
+    assert rig.master.repeats == 1  # the re-delivered snapshot, ignored by the master
+    assert delivered_total(rig.master.taken) == second.counter() - first
+    windows = [(s.slo_data.window_start, s.slo_data.timestamp) for s in rig.master.taken]
+    assert all(later[0] == earlier[1] for earlier, later in pairwise(windows))
+
+
+def test_a_clean_restart_re_sends_nothing(tmp_path: Path) -> None:
+    time = FakeTime()
+    rig = Rig(tmp_path, time=time)
+    rig.loop(cycles=3).run()
+    assert rig.store.saved[-1]["pending"] is None
+    rig.spool.close()
+    second = Rig(tmp_path, time=time)
+    second.master, second.store = rig.master, rig.store
+    time.advance(30)
+    second.loop(cycles=2).run()
+    assert rig.master.repeats == 0 and rig.master.attempts == 4
 
 
 def test_restart_with_saved_state_loses_no_interval(tmp_path: Path) -> None:
@@ -329,7 +395,11 @@ def test_an_unexpected_delivery_error_is_counted_and_the_loop_goes_on(tmp_path: 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.sampled_from(["cycle", "cycle", "cycle", "scrape_fails", "master_down", "master_up",
-                                       "disk_full", "disk_ok", "restart", "refuse_next"]), max_size=40))
+                                       "disk_full", "disk_ok", "restart", "refuse_next",
+                                       "crash_before_send", "crash_after_send"]), max_size=40))
+# The process dies after the master stored a snapshot but before the agent heard back.
+@example(steps=["cycle", "crash_after_send", "cycle", "cycle"])
+@example(steps=["cycle", "master_down", "cycle", "crash_before_send", "master_up", "cycle", "cycle"])
 # A restart while a snapshot is held only in memory: its interval must come back through the state.
 @example(steps=["cycle", "disk_full", "master_down", "cycle", "restart", "master_up", "disk_ok", "cycle"])
 # A restart with snapshots in the spool and a failed scrape straight after.
@@ -346,13 +416,28 @@ def test_any_run_delivers_exactly_what_the_counter_grew_by(
     master = FakeMasterClient()
 
     def start() -> tuple[Rig, AgentLoop, BrokenSpool]:
-        rig = Rig(directory, time=time)
-        rig.master, rig.store = master, store
-        spool = BrokenSpool(rig.spool)
-        spool.broken = False
-        loop = rig.loop(cycles=0, spool=spool)
-        loop.restore_state()
-        return rig, loop, spool
+        while True:
+            rig = Rig(directory, time=time)
+            rig.master, rig.store = master, store
+            spool = BrokenSpool(rig.spool)
+            spool.broken = False
+            loop = rig.loop(cycles=0, spool=spool)
+            try:
+                loop.start()
+            except Crash:  # died again while re-delivering
+                rig.spool.close()
+                continue
+            return rig, loop, spool
+
+    def arm(stores_first: bool) -> None:
+        def die(snapshot: SLOSnapshot) -> None:
+            master.on_send = None
+            if stores_first:
+                with contextlib.suppress(DeliveryError):
+                    master.send(snapshot)
+            raise Crash
+
+        master.on_send = die
 
     rig, loop, spool = start()
     first_value: int | None = None
@@ -360,10 +445,14 @@ def test_any_run_delivers_exactly_what_the_counter_grew_by(
     for step in [*steps, "master_up", "disk_ok", "cycle"]:
         if step == "cycle":
             time.advance(10)
-            before = rig.collector.runs
-            failing = rig.collector.fail_next
-            loop.run_cycle()
-            if rig.collector.runs > before and not failing:
+            collector = rig.collector
+            before, failing = collector.runs, collector.fail_next
+            try:
+                loop.run_cycle()
+            except Crash:  # after the scrape: its interval must survive through the saved state
+                rig.spool.close()
+                rig, loop, spool = start()
+            if collector.runs > before and not failing:
                 first_value = rig.counter() if first_value is None else first_value
                 last_good_value = rig.counter()
         elif step == "scrape_fails":
@@ -381,6 +470,9 @@ def test_any_run_delivers_exactly_what_the_counter_grew_by(
         elif step == "restart":
             rig.spool.close()
             rig, loop, spool = start()
+        elif step.startswith("crash_"):
+            arm(stores_first=step == "crash_after_send")
+    master.on_send = None
     rig.sender.flush()
 
     timestamps = master.taken_timestamps
