@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -204,3 +205,23 @@ def test_bad_setting_exits_2_naming_it(args: list[str], env: dict[str, str], nam
     assert result.returncode == 2
     assert named in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_flags_win_over_environment_and_environment_over_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "master.yaml"
+    config.write_text(
+        f"database_url: sqlite:///{tmp_path / 'file.db'}\ningest_token: from-file\nmax_body: 1KiB\n"
+    )
+    env = clean_env(MESHSLO_CONFIG=str(config), MESHSLO_INGEST_TOKEN="from-env")
+    master = start_master(["--max-body", "2MiB"], tmp_path, env=env)
+    try:
+        url = f"{master.url}/agent/snapshot"
+        document = snapshot(timestamp=int(time.time()))
+        assert len(json.dumps(document)) > 1024
+        file_token = httpx.post(url, json=document, headers={"Authorization": "Bearer from-file"}, timeout=10)
+        assert file_token.status_code == 401
+        env_token = httpx.post(url, json=document, headers={"Authorization": "Bearer from-env"}, timeout=10)
+        assert env_token.json() == {"status": "stored"}  # and the flag's 2MiB beat the file's 1KiB
+        assert (tmp_path / "file.db").is_file()
+    finally:
+        stop_master(master)
