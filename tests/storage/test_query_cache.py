@@ -17,6 +17,7 @@ from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, 
 
 from adapters.storage.engine import create_schema, make_engine
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
+from adapters.storage.row_sums import BoundIndex, RowSums
 from adapters.storage.stats_reader import SqlStatsReader
 
 H0 = 1_764_306_000
@@ -105,3 +106,26 @@ def test_cache_is_bounded_and_prefers_the_largest_usable_prefix() -> None:
     assert cache.get(("entry", 0)) is None
     assert cache.get(("entry", 9)) == "9"
     assert sum(1 for i in range(10) if cache.runs(("run", i))) <= 4
+
+
+def test_row_sums_merge_keeps_absent_bounds_absent_and_never_edits_cached_sums() -> None:
+    bounds = BoundIndex()
+    linkerd = RowSums(2, bounds)
+    linkerd.add_sums("a", (10, 1.5), 1, 1)
+    linkerd.add_buckets("a", '{"10": 4, "+Inf": 10}', 1)
+    nginx = RowSums(2, bounds)
+    nginx.add_sums("b", (3, 0.5), 2, 1)
+    nginx.add_buckets("b", '{"5": 1, "250": 3, "+Inf": 3}', 1)
+    nginx.add_buckets("a", '{"5": 2, "+Inf": 2}', 1)
+
+    total = linkerd.copy()
+    total.merge(nginx, 1)
+    assert total.bucket_dict("a") == {"10": 4, "+Inf": 12, "5": 2}
+    assert total.bucket_dict("b") == {"5": 1, "250": 3, "+Inf": 3}  # no "10": it never came
+    assert (total.sums["b"], total.rows["b"]) == ([3.0, 0.5], 2)
+    total.merge(nginx, -1)
+    assert total.bucket_dict("a") == {"10": 4, "+Inf": 10, "5": 0}
+    assert total.present() == ["a"]  # nothing stands behind "b" any more
+    # The merged-from sums are untouched.
+    assert linkerd.bucket_dict("a") == {"10": 4, "+Inf": 10} and linkerd.sums["a"] == [10.0, 1.5]
+    assert nginx.bucket_dict("a") == {"5": 2, "+Inf": 2}

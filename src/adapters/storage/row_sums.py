@@ -30,6 +30,21 @@ class BoundIndex:
         self._lock = threading.Lock()
         self._positions: dict[str, int] = {}
         self.bounds: list[str] = []
+        # Rows of one source repeat the same bounds in the same order: remember where they go.
+        self._layouts: dict[tuple[str, ...], tuple[tuple[int, ...], int, int]] = {}
+
+    def layout(self, bounds: tuple[str, ...]) -> tuple[tuple[int, ...], int, int]:
+        """Positions of these bounds, their presence mask and the vector width they need."""
+        found = self._layouts.get(bounds)
+        if found is None:
+            positions = tuple(self.position(bound) for bound in bounds)
+            mask = 0
+            for at in positions:
+                mask |= 1 << at
+            found = (positions, mask, max(positions, default=-1) + 1)
+            if len(self._layouts) < 4096:  # agents may send any bounds: keep the memo bounded
+                self._layouts[bounds] = found
+        return found
 
     def position(self, bound: str) -> int:
         found = self._positions.get(bound)
@@ -73,15 +88,19 @@ class RowSums:
         """Add one row's bucket JSON ``{"le": cumulative count}``."""
         if not text or text == "{}":
             return
+        parsed: dict[str, float] = json.loads(text)
+        positions, row_mask, width = self.bounds.layout(tuple(parsed))
         mask, values = self.buckets.get(key, _EMPTY)
         values = list(values)
-        for bound, count in json.loads(text).items():
-            at = self.bounds.position(bound)
-            if at >= len(values):
-                values.extend([0.0] * (at + 1 - len(values)))
-            values[at] += sign * count
-            mask |= 1 << at
-        self.buckets[key] = (mask, values)
+        if len(values) < width:
+            values.extend([0.0] * (width - len(values)))
+        if sign > 0:
+            for at, count in zip(positions, parsed.values(), strict=True):
+                values[at] += count
+        else:
+            for at, count in zip(positions, parsed.values(), strict=True):
+                values[at] -= count
+        self.buckets[key] = (mask | row_mask, values)
 
     def merge(self, other: RowSums, sign: int) -> None:
         for key, values in other.sums.items():
