@@ -28,6 +28,11 @@ class AggregationReport:
     failed: int = 0  # hours whose rebuild raised (rolled back, still dirty)
 
 
+# With the one-hour margin below, the previous full hour stays rebuildable for
+# as long as its last snapshots can arrive only if raw rows live at least 3 h.
+MIN_RAW_RETENTION_SECONDS = 3 * HOUR
+
+
 def oldest_rebuildable_hour(now: int, raw_retention_seconds: float) -> int:
     """The first hour all of whose raw rows are still kept, with one hour of margin.
 
@@ -41,6 +46,11 @@ def oldest_rebuildable_hour(now: int, raw_retention_seconds: float) -> int:
 
 class Aggregator:
     def __init__(self, store: RollupStore, raw_retention_seconds: float) -> None:
+        if raw_retention_seconds < MIN_RAW_RETENTION_SECONDS:
+            raise ValueError(
+                f"raw retention must be at least {MIN_RAW_RETENTION_SECONDS // HOUR}h, got "
+                f"{raw_retention_seconds:g} s: hours would expire before they are rolled up"
+            )
         self._store = store
         self._raw_retention = raw_retention_seconds
 

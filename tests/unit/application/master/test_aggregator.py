@@ -113,6 +113,17 @@ def test_dirty_hours_past_raw_retention_are_settled_not_rebuilt() -> None:
     assert store.settled == [("a", oldest - HOUR)] and report.settled == 1
 
 
+def test_the_previous_hour_is_rebuildable_all_through_the_next_hour_at_minimum_retention() -> None:
+    for now in range(CURRENT, CURRENT + HOUR, 60):
+        store = FakeRollupStore(versions={("a", CURRENT - HOUR): (1, 0)})
+        assert ("a", CURRENT - HOUR) in Aggregator(store, 3 * HOUR).hours_to_rebuild(now), now
+
+
+def test_a_raw_retention_too_short_for_rollups_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 3h"):
+        Aggregator(FakeRollupStore(), 2 * HOUR)
+
+
 def test_no_clusters_no_work() -> None:
     report = Aggregator(FakeRollupStore(), RETENTION).run(NOW)
     assert (report.rebuilt, report.settled) == (0, 0)
