@@ -167,6 +167,15 @@ def true_quantile_bucket(buckets: dict[str, int], q: float) -> tuple[float, floa
     return lower, ordered[-1][0]
 
 
+def per_bucket(cumulative: dict[str, int]) -> dict[str, int]:
+    """Cumulative buckets (ascending) → counts per bucket, as distributions are shown."""
+    out, previous = {}, 0
+    for le, count in cumulative.items():
+        out[le] = count - previous
+        previous = count
+    return out
+
+
 def status_classes(requests: dict[str, int]) -> dict[str, int]:
     """``{"503|failure": 4, …}`` → ``{"2xx": …, "5xx": 4}``; non-HTTP outcomes count in no class."""
     classes = dict.fromkeys(("2xx", "3xx", "4xx", "5xx"), 0)
@@ -197,6 +206,9 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any], base_url: str | No
         detail = chain.api("/api/v2/slo/mesh/service/detail", base_url, namespace=namespace, name=name)
         shown = {c["code"]: c["count"] for c in detail["status_codes"]}
         assert shown == status_classes(item["requests"]), wid
+        # Per-bucket counts: probes compensated exactly, restarts and failed scrapes included.
+        distribution = {b["le"]: b["count"] for b in detail["latency_buckets"]}
+        assert distribution == per_bucket(item["latency_buckets"]), wid
 
     edges = {(e["source"], e["target"]): e for e in topology["edges"]}
     expected_edges = {tuple(eid.split("->")): item
@@ -219,12 +231,8 @@ def assert_matches_truth(chain: Chain, truth: dict[str, Any], base_url: str | No
         assert lower - 1e-9 <= current["p95_latency"] <= upper + 1e-9, (key, current["p95_latency"])
         shown_classes = {c["code"]: c["count"] for c in services[key]["status_codes"]}
         assert shown_classes == status_classes(item["requests"]), key
-        per_bucket, previous = {}, 0
-        for le, cumulative in item["latency_buckets"].items():
-            per_bucket[le] = cumulative - previous
-            previous = cumulative
         shown = {b["le"]: b["count"] for b in services[key]["latency_distribution"]}
-        assert shown == per_bucket, key
+        assert shown == per_bucket(item["latency_buckets"]), key
         methods: dict[str, int] = {}
         for label, count in item["requests"].items():
             method = label.split("|")[1]
