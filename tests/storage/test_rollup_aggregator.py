@@ -18,7 +18,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from tests.storage.raw_rows import Snapshot, bump_version, fetch, random_snapshot, state_of, write
+from tests.storage.raw_rows import (
+    Snapshot,
+    bump_version,
+    fetch,
+    random_ingress,
+    random_snapshot,
+    state_of,
+    write,
+)
 
 from adapters.storage import schema
 from adapters.storage.engine import create_schema, make_engine
@@ -391,3 +399,28 @@ def test_bucket_texts_merge_equals_key_by_key_sums(maps: list[dict[str, int]]) -
         for key, count in item.items():
             expected[key] += count
     assert merge_bucket_texts([json.dumps(item) for item in maps]) == dict(expected)
+
+
+def test_large_counts_sum_exactly(engine: Engine) -> None:
+    big = 10**17 + 1  # beyond the integers a float holds exactly: sums must stay integers
+    row = {"namespace": "shop", "name": "huge", "requests": big, "errors": 1, "status_2xx": big - 1,
+           "status_5xx": 1, "latency_sum": 1.5, "latency_count": big, "tls_requests": big,
+           "total_requests": big, "buckets": json.dumps({"10": big, "+Inf": big})}
+    write(engine, CLUSTER, Snapshot(H + 30, services=[row]))
+    write(engine, CLUSTER, Snapshot(H + 60, services=[{**row, "requests": big + 2}]))
+    aggregator(engine).run(H + 3600 + 30)
+    hourly = service_rows(engine, H)[("shop", "huge")]
+    assert hourly["requests"] == 2 * big + 2
+    assert json.loads(hourly["buckets"]) == {"10": 2 * big, "+Inf": 2 * big}
+
+
+def test_the_route_of_a_backend_is_the_newest_one_seen_in_the_hour(engine: Engine) -> None:
+    rng = random.Random(29)
+    for ts, domain, path in ((H + 30, "old.example.com", "/"), (H + 60, "new.example.com", "/v2"),
+                             (H + 90, "", "")):
+        snapshot = random_snapshot(rng, ts)
+        snapshot.ingress = [random_ingress(rng, "shop-frontend-80", domain, path)]
+        write(engine, CLUSTER, snapshot)
+    aggregator(engine).run(H + 3600 + 30)
+    [row] = fetch(engine, schema.ingress_hourly, cluster_id=CLUSTER, hour=H)
+    assert (row["domain"], row["path"]) == ("new.example.com", "/v2")
