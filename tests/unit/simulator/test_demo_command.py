@@ -63,3 +63,15 @@ def test_listening_on_every_address_still_connects_through_loopback(tmp_path: Pa
     assert demo.url == "http://127.0.0.1:18556"
     assert demo.master.args[demo.master.args.index("--listen") + 1] == "0.0.0.0:18556"
     assert demo.agent.args[demo.agent.args.index("--master-url") + 1] == demo.url
+
+
+def test_the_routes_file_reads_back_through_the_agents_file_source(tmp_path: Path) -> None:
+    from adapters.routes.static import StaticRouteSource
+    from adapters.simulator.model import ClusterModel
+    from entrypoints.simulate_cmd import write_routes
+
+    model = ClusterModel(seed=1)
+    path = tmp_path / "nested" / "routes.json"
+    write_routes(model, path)
+    assert list(StaticRouteSource(path).routes()) == list(model.scenario.routes)
+    assert [p.name for p in path.parent.iterdir()] == ["routes.json"]  # no temporary left behind
