@@ -459,10 +459,13 @@ class ClusterModel:
     def truth(self, from_step: int | None = None, to_step: int | None = None) -> Truth:
         """Exact increments of the steps ``from_step+1 … to_step``.
 
-        Defaults: from the first scrape the client received (its baseline) to
-        the last one it received.
+        Defaults: from the first scrape the client received (its baseline), or
+        the oldest step still kept, to the last scrape it received.
         """
-        start = self.first_observed if from_step is None else from_step
+        oldest = self._steps[0][0] if self._steps else self.step + 1
+        if from_step is None and self.first_observed is not None:
+            from_step = max(self.first_observed, oldest - 1)
+        start = from_step
         end = self.last_observed if to_step is None else to_step
         if start is None or end is None:
             start = end = self.step
@@ -470,7 +473,6 @@ class ClusterModel:
             raise ValueError(f"to_step ({end}) is before from_step ({start})")
         if end > self.step:
             raise ValueError(f"to_step ({end}) is beyond the latest step ({self.step})")
-        oldest = self._steps[0][0] if self._steps else self.step + 1
         if start + 1 < oldest and end > start:
             raise ValueError(f"steps before {oldest} are no longer kept")
         steps = (t for step, t in self._steps if start < step <= end)

@@ -228,6 +228,9 @@ def test_truth_is_kept_for_the_configured_number_of_steps() -> None:
     assert model.truth(4, 9).to_step == 9
     with pytest.raises(ValueError, match="no longer kept"):
         model.truth(2, 9)
+    default = model.truth()  # the window shrinks to what is kept, and says so
+    assert (default.from_step, default.to_step) == (4, 9)
+    assert default.workloads == model.truth(4, 9).workloads
 
 
 def test_without_prefix_the_nginx_counter_has_no_total_suffix() -> None:
