@@ -132,3 +132,32 @@ def test_wrong_token_keeps_snapshots_spooled_until_the_token_is_fixed(
     assert snapshots == 2
     served = counters[LINKERD].served
     assert mesh == (served[1] - served[0]) + served[2] == 4 + 2  # +4, then the reset counted as 2
+
+
+def test_sigkill_and_restart_with_a_state_file_stores_every_increment_once(
+    master: tuple[str, Path], metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
+) -> None:
+    url, database = master
+    state = ["--state-file", str(tmp_path / "state.json")]
+    victim = subprocess.Popen([*agent(metrics, url, tmp_path, "right-token", cycles=0), *state],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while stored_requests(database)[0] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stored_requests(database)[0] >= 2, "the agent stored nothing within 30 s"
+        victim.kill()  # no chance to flush or save anything
+        victim.wait(timeout=10)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+    for counter in counters.values():
+        counter.value += 500  # traffic while it is down
+
+    again = subprocess.run([*agent(metrics, url, tmp_path, "right-token", cycles=2), *state],
+                           capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    _, mesh, ingress = stored_requests(database)
+    assert mesh == counters[LINKERD].increments_after_first()
+    assert ingress == counters[TRAEFIK].increments_after_first()
