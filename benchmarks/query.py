@@ -332,19 +332,23 @@ def main() -> int:
     parser.add_argument("--current-hour", choices=("fresh", "stale"), default="stale")
     parser.add_argument("--sqlite-path", help="where to build the SQLite store (default: a temporary file)")
     parser.add_argument("--postgres", action="store_true", help="also run on a fresh PostgreSQL database")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
     parser.add_argument("--postgres-admin-url", default=os.environ.get(
         "MESHSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     shape = Shape(args.workloads, args.edges, args.backends, args.raw_hours, args.interval, args.hourly_days,
                   args.current_hour == "stale")
 
-    with tempfile.TemporaryDirectory() as directory:
-        path = args.sqlite_path or str(Path(directory) / "bench.db")
-        if os.path.exists(path):
-            os.remove(path)
-        engine = make_engine(f"sqlite:///{path}")
-        ok = run(engine, shape, args.repeat, "sqlite")
-        engine.dispose()
+    ok = True
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as directory:
+            path = args.sqlite_path or str(Path(directory) / "bench.db")
+            for stale in (path, f"{path}-wal", f"{path}-shm"):
+                if os.path.exists(stale):
+                    os.remove(stale)
+            engine = make_engine(f"sqlite:///{path}")
+            ok = run(engine, shape, args.repeat, "sqlite")
+            engine.dispose()
     if args.postgres:
         ok = _run_postgres(args.postgres_admin_url, shape, args.repeat) and ok
     return 0 if ok else 1

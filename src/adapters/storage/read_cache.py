@@ -31,7 +31,8 @@ V = TypeVar("V")
 # A full prefix entry holds one sum per key (a few thousand keys at most).
 DEFAULT_MAX_ENTRIES = 96
 PREFIXES_PER_HOUR = 3
-RUNS_PER_KEY = 3
+# Ranges asked for at once: the API's (1h, 24h, 7d, 30d, previous periods) and the status checker's.
+RUNS_PER_KEY = 8
 
 
 class PartCache(Generic[V]):
