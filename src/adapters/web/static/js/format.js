@@ -13,7 +13,7 @@ export function fmtRps(value) {
 
 export function fmtMs(value) {
   if (!isNumber(value)) return DASH;
-  if (value >= 10000) return `${(value / 1000).toFixed(1)} s`;
+  if (value >= 1000) return `${(value / 1000).toFixed(value >= 10000 ? 1 : 2)} s`;
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${value.toFixed(digits)} ms`;
 }

@@ -79,7 +79,7 @@ function stylesheet(large) {
         height: "data(size)",
         label: "data(label)",
         color: "#d7dde8",
-        "font-size": 11,
+        "font-size": 12,
         "font-family": "Inter, Segoe UI, system-ui, sans-serif",
         "text-valign": "bottom",
         "text-margin-y": 4,
@@ -102,8 +102,8 @@ function stylesheet(large) {
         // In a dense mesh the edges would bury the nodes: keep them faint until a node is selected.
         opacity: large ? 0.3 : 0.85,
         label: large ? "" : "data(label)",
-        "font-size": 9,
-        color: "#aab4c3",
+        "font-size": 10,
+        color: "#c4ccd8",
         "text-rotation": "autorotate",
         "text-background-color": "#141922",
         "text-background-opacity": 0.85,
@@ -119,6 +119,7 @@ function stylesheet(large) {
     { selector: "edge.failing", style: { "line-color": "#e5484d", "target-arrow-color": "#e5484d" } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#ffffff", "border-style": "solid" } },
     { selector: ".faded", style: { opacity: 0.15 } },
+    { selector: "edge.faded", style: { label: "" } },
     {
       selector: "edge.focus",
       style: { label: "data(label)", opacity: 1, "z-index": 10, "curve-style": large ? "straight" : "bezier" },
@@ -162,7 +163,7 @@ function layoutOptions(cy) {
   if (cy.nodes().length <= FORCE_LAYOUT_LIMIT) {
     return {
       name: "cose", animate: false, randomize: true, fit: false,
-      numIter: 1500, nodeRepulsion: () => 9000, idealEdgeLength: () => 110, nodeOverlap: 8, gravity: 0.6,
+      numIter: 1500, nodeRepulsion: () => 7000, idealEdgeLength: () => 80, nodeOverlap: 8, gravity: 0.8,
     };
   }
   const positions = namespacePositions(cy.nodes());
