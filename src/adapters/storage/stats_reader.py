@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, and_, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
@@ -33,17 +33,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.storage import schema
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
-from adapters.storage.row_sums import BoundIndex, RowSums
+from adapters.storage.row_sums import RowSums
+from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, build_totals, new_sums
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.ports import ClusterInfo, Interval, RouteInfo
 from domain.timewindow import HOUR, hour_of
-from domain.totals import STATUS_CLASSES, EdgeTotals, IngressTotals, WorkloadTotals
+from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
 T = TypeVar("T", WorkloadTotals, EdgeTotals, IngressTotals)
-
-_STATUS_COLUMNS = tuple(f"status_{c}" for c in STATUS_CLASSES)
-_METHOD_COLUMNS = tuple(f"{m}_{kind}" for m in schema.METHODS for kind in ("requests", "errors"))
-_FLOAT_COLUMNS = frozenset({"latency_sum"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,100 +70,6 @@ class _HourlyPart:
 
 
 _Part = _RawPart | _HourlyPart
-
-
-@dataclass(frozen=True, slots=True)
-class _Family(Generic[T]):
-    raw: Table
-    hourly: Table
-    keys: tuple[str, ...]
-    sums: tuple[str, ...]
-    has_buckets: bool
-    build: Callable[[dict[str, Any], dict[str, float]], T]
-
-
-def _workload(sums: dict[str, Any], buckets: dict[str, float]) -> WorkloadTotals:
-    return WorkloadTotals(
-        latency_sum=sums["latency_sum"],
-        latency_count=sums["latency_count"],
-        buckets=buckets,
-        requests=sums["requests"],
-        errors=sums["errors"],
-        status_classes={c: sums[f"status_{c}"] for c in STATUS_CLASSES},
-        tls_requests=sums["tls_requests"],
-        total_requests=sums["total_requests"],
-    )
-
-
-def _edge(sums: dict[str, Any], _buckets: dict[str, float]) -> EdgeTotals:
-    return EdgeTotals(
-        requests=sums["requests"],
-        failures=sums["failures"],
-        latency_sum=sums["latency_sum"],
-        latency_count=sums["latency_count"],
-    )
-
-
-def _ingress(sums: dict[str, Any], buckets: dict[str, float]) -> IngressTotals:
-    methods = {
-        m.upper(): [sums[f"{m}_requests"], sums[f"{m}_errors"]]
-        for m in schema.METHODS
-        if sums[f"{m}_requests"] or sums[f"{m}_errors"]
-    }
-    return IngressTotals(
-        latency_sum=sums["latency_sum"],
-        latency_count=sums["latency_count"],
-        buckets=buckets,
-        requests=sums["requests"],
-        errors=sums["errors"],
-        status_classes={c: sums[f"status_{c}"] for c in STATUS_CLASSES},
-        methods=methods,
-    )
-
-
-WORKLOADS: _Family[WorkloadTotals] = _Family(
-    raw=schema.service_raw,
-    hourly=schema.service_hourly,
-    keys=("namespace", "name"),
-    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count",
-          "tls_requests", "total_requests"),
-    has_buckets=True,
-    build=_workload,
-)
-EDGES: _Family[EdgeTotals] = _Family(
-    raw=schema.edge_raw,
-    hourly=schema.edge_hourly,
-    keys=("src_ns", "src_name", "dst_ns", "dst_name"),
-    sums=("requests", "failures", "latency_sum", "latency_count"),
-    has_buckets=False,
-    build=_edge,
-)
-INGRESS: _Family[IngressTotals] = _Family(
-    raw=schema.ingress_raw,
-    hourly=schema.ingress_hourly,
-    keys=("service_key",),
-    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count", *_METHOD_COLUMNS),
-    has_buckets=True,
-    build=_ingress,
-)
-
-
-def _build(family: _Family[T], sums: RowSums) -> dict[Any, T]:
-    """Totals objects of the keys with rows behind them."""
-    out: dict[Any, T] = {}
-    names = family.sums
-    for key in sums.present():
-        named = {
-            name: (value if name in _FLOAT_COLUMNS else round(value))
-            for name, value in zip(names, sums.sums[key], strict=True)
-        }
-        out[key] = family.build(named, sums.bucket_dict(key))
-    return out
-
-
-# One bound table per family, shared by every reader: sums of one family merge position by position.
-_BOUNDS: dict[str, BoundIndex] = {WORKLOADS.raw.name: BoundIndex(), EDGES.raw.name: BoundIndex(),
-                                  INGRESS.raw.name: BoundIndex()}
 
 
 class SqlStatsReader:
@@ -238,7 +141,7 @@ class SqlStatsReader:
 
     def _totals(
         self,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         start: int,
         end: int,
@@ -254,14 +157,14 @@ class SqlStatsReader:
                 if total is None and part.sign > 0:
                     total = sums.copy()  # shallow: cached sums are never edited in place
                 else:
-                    total = total or RowSums(len(family.sums), _BOUNDS[family.raw.name])
+                    total = total or new_sums(family)
                     total.merge(sums, part.sign)
-            return _build(family, total) if total is not None else {}
+            return build_totals(family, total) if total is not None else {}
 
     def _part_sums(
         self,
         connection: Connection,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         part: _Part,
         keys: Collection[tuple[str, ...]] | None,
@@ -288,7 +191,7 @@ class SqlStatsReader:
     def _run_sums(
         self,
         connection: Connection,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         part: _HourlyPart,
         keys: Collection[tuple[str, ...]] | None,
@@ -344,13 +247,13 @@ class SqlStatsReader:
     @staticmethod
     def _read_sums(
         connection: Connection,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         part: _Part,
         keys: Collection[tuple[str, ...]] | None,
         only: list[int] | None = None,
     ) -> RowSums:
-        acc = RowSums(len(family.sums), _BOUNDS[family.raw.name])
+        acc = new_sums(family)
         table = family.raw if isinstance(part, _RawPart) else family.hourly
         where = _where(table, cluster_id, part, family, keys)
         if only is not None:
@@ -380,7 +283,7 @@ class SqlStatsReader:
 
     def _history(
         self,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         start: int,
         end: int,
@@ -401,11 +304,11 @@ class SqlStatsReader:
                 parts = self._plan(connection, cluster_id, start, end, prefixes=False)
             else:
                 parts = [_RawPart(start, end)] if end > start else []
-            acc = RowSums(len(family.sums), _BOUNDS[family.raw.name])
+            acc = new_sums(family)
             covered: dict[int, float] = defaultdict(float)
             for part in parts:
                 self._history_part(connection, family, cluster_id, part, step, keys, acc, covered)
-            totals = _build(family, acc)
+            totals = build_totals(family, acc)
         return [
             Interval(end=e, covered_seconds=covered.get(e, 0.0), totals=totals.get(e) or empty())
             for e in ends
@@ -414,7 +317,7 @@ class SqlStatsReader:
     def _history_part(
         self,
         connection: Connection,
-        family: _Family[T],
+        family: Family[T],
         cluster_id: str,
         part: _Part,
         step: int,
@@ -587,13 +490,13 @@ def _row_count(table: Table) -> ColumnElement[Any]:
 
 
 def _where(
-    table: Table, cluster_id: str, part: _Part, family: _Family[Any], keys: Collection[tuple[str, ...]] | None
+    table: Table, cluster_id: str, part: _Part, family: Family[Any], keys: Collection[tuple[str, ...]] | None
 ) -> list[ColumnElement[bool]]:
     return [table.c.cluster_id == cluster_id, _time_filter(table, part), *_key_filter(table, family, keys)]
 
 
 def _key_filter(
-    table: Table, family: _Family[Any], keys: Collection[tuple[str, ...]] | None
+    table: Table, family: Family[Any], keys: Collection[tuple[str, ...]] | None
 ) -> list[ColumnElement[bool]]:
     if keys is None:
         return []
