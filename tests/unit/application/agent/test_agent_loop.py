@@ -485,3 +485,16 @@ def test_any_run_delivers_exactly_what_the_counter_grew_by(
     windows = sorted((snapshot.slo_data.window_start, snapshot.slo_data.timestamp) for snapshot in seen)
     assert all(later[0] == earlier[1] for earlier, later in pairwise(windows))
     assert delivered_total(master.taken) + delivered_total(master.refused) == last_good_value - first_value
+
+
+def test_an_unreadable_pending_snapshot_is_skipped_and_the_state_still_restored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = Rig(tmp_path)
+    rig.store.saved.append({"format": 1, "cluster_id": "c1", "collect": {"last": [1764000000, 5]},
+                            "pending": '{"cluster_id": "c1", "slo_data": {"timestamp": "soon"}}'})
+    loop = rig.loop(cycles=1)
+    loop.start()
+    assert rig.collector.last == (1764000000, 5)
+    assert "last snapshot is unreadable" in caplog.text
+    assert rig.master.attempts == 0
