@@ -126,3 +126,25 @@ def test_fresh_hourly_rows_are_what_complete_hours_are_read_from(stores: tuple[E
             .values(version=schema.rollup_state.c.version + 1)
         )
     assert checkout_requests() == before
+
+
+def test_history_reads_raw_rows_up_to_six_hours_and_hourly_rows_beyond(stores: tuple[Engine, Engine]) -> None:
+    """Tampering with one hourly row shows which rows each history is drawn from."""
+    _, aggregated = stores
+    with aggregated.begin() as connection:
+        connection.execute(
+            update(schema.service_hourly)
+            .where(schema.service_hourly.c.hour == H0 + 3600, schema.service_hourly.c.name == "checkout")
+            .values(requests=schema.service_hourly.c.requests + 1000)
+        )
+
+    def history(start: int, end: int) -> dict[int, int]:
+        view = service_of(aggregated).service_detail(None, start, end, "shop", "checkout")
+        return {point.timestamp: point.total_requests for point in view.history}
+
+    short = history(LAST_TS - 6 * 3600, LAST_TS)  # 6 h: 10-minute points from raw rows
+    assert len(short) in (36, 37) and all(t % 600 == 0 for t in short)
+    raw_hour = sum(n for t, n in short.items() if H0 + 3600 < t <= H0 + 7200)
+    long = history(LAST_TS - 7 * 3600, LAST_TS)  # 7 h: hourly points, complete hours from hourly rows
+    assert all(t % 3600 == 0 for t in long)
+    assert long[H0 + 7200] == raw_hour + 1000
