@@ -230,7 +230,6 @@ class ExpositionParser:
 
     def _look_up(self, line: str, state: _Pass) -> int:
         """A relevant line out of the expected order: find its series by text; returns 1 if unrelated."""
-        state.reordered = True
         end = line.rfind("}")
         if end > 0:
             text = line[self._prefix_len : end + 1]
@@ -254,7 +253,6 @@ class ExpositionParser:
             state.eof = text == "# EOF"
             return 0
         if text[0] == "{" or text.startswith(self._starts):
-            state.reordered = True
             return self._slow(text, state)
         return 1
 
@@ -298,6 +296,8 @@ class ExpositionParser:
 
     @staticmethod
     def _take(state: _Pass, text: str, series: Series, value: float) -> None:
+        """A sample found off the expected order (or new): the remembered order must be rebuilt."""
+        state.reordered = True
         # Keep the string the series already holds as its key rather than this line's copy.
         key = series.key
         state.samples.append((series, value))

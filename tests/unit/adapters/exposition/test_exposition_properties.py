@@ -91,7 +91,7 @@ def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(label_names, label_values, max_size=6), st.randoms(use_true_random=False))
 def test_the_key_is_canonical_whatever_the_label_order(labels: dict[str, str], rnd: random.Random) -> None:
     names = list(labels)
