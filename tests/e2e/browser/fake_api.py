@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,9 @@ class FakeData:
     domains: schemas.DomainsResponse | None = None
     failing: set[str] = field(default_factory=set)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # Per time_range: a different topology, and a delay before answering (stale-answer tests).
+    topology_by_range: dict[str, schemas.TopologyResponse] = field(default_factory=dict)
+    delay_by_range: dict[str, float] = field(default_factory=dict)
 
 
 def large_topology(workloads: int, edges: int, seed: int = 7) -> schemas.TopologyResponse:
@@ -128,8 +132,10 @@ def create_fake_app(data: FakeData) -> FastAPI:
 
     @app.get("/api/v2/slo/mesh/topology")
     def topology(request: Request) -> Any:
+        time_range = request.query_params.get("time_range", "")
+        time.sleep(data.delay_by_range.get(time_range, 0.0))
         empty = schemas.TopologyResponse(**RANGE, nodes=[], edges=[])
-        return answer("topology", request, data.topology or empty)
+        return answer("topology", request, data.topology_by_range.get(time_range) or data.topology or empty)
 
     @app.get("/api/v2/slo/mesh/service/detail")
     def detail(request: Request, namespace: str, name: str) -> Any:
