@@ -23,7 +23,8 @@ export function fmtAvailability(value) {
   if (!isNumber(value)) return DASH;
   const digits = value >= 99.9 && value < 100 ? 3 : 2;
   const scale = 10 ** digits;
-  return `${(Math.floor(value * scale) / scale).toFixed(digits)} %`;
+  // The epsilon keeps float noise (95.19999999999999 for 95.2) from truncating a digit away.
+  return `${(Math.floor(value * scale + 1e-6) / scale).toFixed(digits)} %`;
 }
 
 export function fmtPct(value, digits = 2) {
