@@ -75,3 +75,36 @@ def test_migrator_stops_trying_when_asked(monkeypatch) -> None:  # type: ignore[
     stop = threading.Event()
     stop.set()
     assert migrate.SchemaMigrator(engine=None, retry_seconds=60).keep_trying(stop) is False  # type: ignore[arg-type]
+
+
+def test_masters_starting_together_migrate_once(postgres_url: str) -> None:
+    """Several replicas on one PostgreSQL: one migrates, the others wait and find it done."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    engines = [make_engine(postgres_url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def migrate(engine) -> None:  # type: ignore[no-untyped-def]
+        try:
+            create_schema(engine)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with engines[0].connect() as connection:
+            assert current_revision(connection) == head_revision()
+    finally:
+        for engine in engines:
+            engine.dispose()
+        cleanup = create_engine(postgres_url)
+        with cleanup.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+        cleanup.dispose()
