@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from tests.e2e.browser.fake_api import RANGE, FakeData, create_fake_app, large_topology, one_cluster
 from tests.e2e.browser.pages import READY_MESH, PageProblems, open_mesh, wait_for, wait_for_detail
 from tests.e2e.browser.server import serve
@@ -202,3 +203,15 @@ def test_no_script_errors_across_a_whole_tour(
     wait_for(page, READY_MESH)
     page.click("#graph-fit")
     assert problems.errors == [] and problems.dialogs == []
+
+
+def test_the_page_works_under_a_path_prefix(page: Any, problems: PageProblems) -> None:
+    # As behind a reverse proxy that serves the master at https://example.com/slo/.
+    data = FakeData(clusters=one_cluster(), topology=large_topology(6, 5))
+    outer = FastAPI()
+    outer.mount("/slo", create_fake_app(data))
+    with serve(outer) as url:
+        open_mesh(page, f"{url}/slo")
+        assert page.locator("#workload-table tbody tr").count() == 6
+        assert {name for name, _ in data.requests} >= {"clusters", "topology"}
+    assert problems.errors == []

@@ -30,6 +30,8 @@ function describeFailure(status, body) {
   return `HTTP ${status}`;
 }
 
+// Paths are relative ("api/v2/…"): behind a reverse proxy that serves the master
+// under a prefix (https://example.com/slo/), requests stay under that prefix.
 export async function getJson(path, params = {}, signal = undefined) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

@@ -144,7 +144,7 @@ class Dashboard {
   }
 
   async loadClusters() {
-    const clusters = clustersFrom(await getJson("/api/v2/clusters"));
+    const clusters = clustersFrom(await getJson("api/v2/clusters"));
     this.clusters = clusters;
     const select = $("#cluster-select");
     if (!clusters.some((cluster) => cluster.id === this.cluster)) this.cluster = clusters[0]?.id || "";

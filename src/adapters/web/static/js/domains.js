@@ -59,7 +59,7 @@ export class DomainsLayer {
   }
 
   async load(signal) {
-    const data = domainsFrom(await getJson("/api/v2/slo/domains/v2", this.context.params(), signal));
+    const data = domainsFrom(await getJson("api/v2/slo/domains/v2", this.context.params(), signal));
     if (!data.domains.length) return "empty";
     this.renderSummary(data);
     const charts = [];

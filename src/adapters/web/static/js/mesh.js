@@ -78,7 +78,7 @@ export class MeshLayer {
   }
 
   async load(signal) {
-    const raw = await getJson("/api/v2/slo/mesh/topology", this.context.params(), signal);
+    const raw = await getJson("api/v2/slo/mesh/topology", this.context.params(), signal);
     // Marks for the render benchmark (and anyone profiling in the browser).
     performance.mark("meshslo:topology-received");
     this.topology = topologyFrom(raw);
@@ -167,7 +167,7 @@ export class MeshLayer {
         el("p", { class: "muted loading" }, "Loading workload detail…"));
     }
     try {
-      const detail = detailFrom(await getJson("/api/v2/slo/mesh/service/detail", params, abort.signal));
+      const detail = detailFrom(await getJson("api/v2/slo/mesh/service/detail", params, abort.signal));
       if (abort.signal.aborted) return;
       this.renderDetail(id, detail);
     } catch (error) {
