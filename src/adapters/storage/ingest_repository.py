@@ -6,7 +6,9 @@ executemany on SQLite), never through ORM objects or per-row statements.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
 
 from sqlalchemy import Engine, Table, case, select, text
@@ -22,9 +24,14 @@ from domain.timewindow import hour_of
 class SqlIngestRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # SQLite has one writer at a time and makes the others poll with growing sleeps
+        # (up to 100 ms each); queueing this process's writers on a lock wakes them at once.
+        self._write_turn: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def store(self, rows: SnapshotRows) -> bool:
-        with self._engine.begin() as connection:
+        with self._write_turn, self._engine.begin() as connection:
             if not self._log_snapshot(connection, rows):
                 return False
             keys = {"cluster_id": rows.cluster_id, "ts": rows.ts, "window_seconds": rows.window_seconds}
