@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import ClassVar, overload
 
-from adapters.exposition.line import read_series
+from adapters.exposition.line import plain_pairs, read_series
 
 
 class KeyLabels(Mapping[str, str]):
@@ -33,8 +33,14 @@ class KeyLabels(Mapping[str, str]):
         last = KeyLabels._last
         if last[0] is self._key:
             return last[1]
-        labels = dict(read_series(self._key).labels)
-        KeyLabels._last = (self._key, labels)
+        key = self._key
+        if "\\" in key or '"=' in key:
+            # Escapes or quoted label names: the full grammar.
+            labels = dict(read_series(key).labels)
+        else:
+            brace = key.find("{")
+            labels = dict(plain_pairs(key[brace + 1 : -1])) if brace > 0 else {}
+        KeyLabels._last = (key, labels)
         return labels
 
     def __getitem__(self, name: str) -> str:

@@ -45,7 +45,6 @@ class SeriesText:
 # What nearly every exporter writes: name{a="1",b="2"} with no escapes and no stray whitespace.
 _PLAIN_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
 _PLAIN_SERIES = re.compile(rf"[a-zA-Z_:][a-zA-Z0-9_:]*\{{(?:{_PLAIN_LABEL}(?:,{_PLAIN_LABEL})*,?)?\}}")
-_PLAIN_PAIRS = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
 
 
 def read_series(text: str) -> SeriesText:
@@ -54,11 +53,23 @@ def read_series(text: str) -> SeriesText:
     if plain is not None:
         end = plain.end()
         brace = text.index("{")
-        labels = _PLAIN_PAIRS.findall(text, brace, end)
+        labels = plain_pairs(text[brace + 1 : end - 1])
         if len(dict(labels)) != len(labels):
             raise MalformedLine("a label is given twice")
         return SeriesText(text[:brace], labels, end, plain=True)
     return _read_series_escaped(text)
+
+
+def plain_pairs(block: str) -> list[tuple[str, str]]:
+    """The pairs of a label block (the text between the braces) known to be plain: classic names,
+    values without quotes or backslashes. Quotes then only delimit values, so splitting on them
+    alternates ``,name=`` pieces and values."""
+    pieces = block.split('"')
+    if len(pieces) < 3:
+        return []
+    # The name pieces are "a=", ",b=", ",c=": joined, "a=,b=,c=".
+    names = "".join(pieces[0:-1:2])[:-1].split("=,")
+    return list(zip(names, pieces[1::2], strict=True))
 
 
 def _read_series_escaped(text: str) -> SeriesText:
