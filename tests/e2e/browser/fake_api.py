@@ -61,6 +61,7 @@ class FakeData:
     # Per time_range: a different topology, and a delay before answering (stale-answer tests).
     topology_by_range: dict[str, schemas.TopologyResponse] = field(default_factory=dict)
     delay_by_range: dict[str, float] = field(default_factory=dict)
+    changes: list[schemas.StatusChangeOut] = field(default_factory=list)
 
 
 def large_topology(workloads: int, edges: int, seed: int = 7) -> schemas.TopologyResponse:
@@ -172,8 +173,32 @@ def create_fake_app(data: FakeData) -> FastAPI:
             )
         return answer("detail", request, model)
 
+    @app.get("/api/v2/slo/status-history")
+    def status_history(request: Request, target_type: str | None = None, key: str | None = None) -> Any:
+        limit = int(request.query_params.get("limit", "100"))
+        chosen = [
+            change
+            for change in data.changes
+            if (target_type is None or change.target_type == target_type)
+            and (key is None or change.key == key)
+        ]
+        chosen.sort(key=lambda change: change.changed_at, reverse=True)
+        return answer("status-history", request, schemas.StatusHistoryResponse(changes=chosen[:limit]))
+
+    @app.get("/api/v2/slo/domains/history")
+    def domain_history(request: Request, domain: str) -> Any:
+        model = schemas.DomainHistoryResponse(**RANGE, domain=domain, step_seconds=300, points=[])
+        return answer("domain-history", request, model)
+
     @app.get("/api/v2/slo/domains/v2")
     def domains(request: Request) -> Any:
         return answer("domains", request, data.domains or empty_domains())
 
     return app
+
+
+def status_change(target_type: str, key: str, old: str, new: str, at: int) -> schemas.StatusChangeOut:
+    return schemas.StatusChangeOut(
+        id=at, cluster_id="fake-1", target_type=target_type, key=key, old_status=old, new_status=new,
+        availability=97.5, p95=120.0, error_budget=50.0, changed_at=at,
+    )  # fmt: skip

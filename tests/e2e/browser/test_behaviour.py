@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from tests.e2e.browser.fake_api import RANGE, FakeData, create_fake_app, large_topology, one_cluster
+from tests.e2e.browser.fake_api import (
+    RANGE,
+    FakeData,
+    create_fake_app,
+    large_topology,
+    one_cluster,
+    status_change,
+)
 from tests.e2e.browser.pages import READY_MESH, PageProblems, open_mesh, wait_for, wait_for_detail
 from tests.e2e.browser.server import serve
 
@@ -177,6 +184,10 @@ def test_domains_without_traffic_show_dashes_not_zeros(page: Any, fake: tuple[Fa
         rps=0.0, availability=None, error_rate=None,
     )  # fmt: skip
     data.domains = schemas.DomainsResponse(**RANGE, domains=[domain], summary=summary)
+    data.changes = [
+        status_change("ingress", "quiet.example.com", "healthy", "unknown", RANGE["end"] - 60),
+        status_change("ingress", "other.example.com", "healthy", "critical", RANGE["end"] - 30),
+    ]
     page.goto(f"{url}/#layer=domains")
     wait_for(page, "#layer-domains[data-state=ready]")
     card = page.locator("article[data-domain='quiet.example.com']")
@@ -187,6 +198,11 @@ def test_domains_without_traffic_show_dashes_not_zeros(page: Any, fake: tuple[Fa
     assert "No latency observations" in card.inner_text()
     assert "No backend in the routes." in card.inner_text()
     assert page.inner_text("#domain-summary [data-count=unknown] .summary-value") == "1"
+    changes = card.locator("[data-changes=ingress] li")
+    assert changes.count() == 1
+    assert changes.first.get_attribute("data-changed-at") == str(RANGE["end"] - 60)
+    card.locator(".domain-history[data-state=ready]").wait_for()
+    assert "No traffic in this range." in card.locator(".domain-history").inner_text()
 
 
 def test_no_script_errors_across_a_whole_tour(
@@ -215,3 +231,35 @@ def test_the_page_works_under_a_path_prefix(page: Any, problems: PageProblems) -
         assert page.locator("#workload-table tbody tr").count() == 6
         assert {name for name, _ in data.requests} >= {"clusters", "topology"}
     assert problems.errors == []
+
+
+def test_the_detail_lists_the_workloads_status_changes_newest_first(
+    page: Any, fake: tuple[FakeData, str]
+) -> None:
+    data, url = fake
+    node_id, other = data.topology.nodes[0].id, data.topology.nodes[1].id
+    start = RANGE["end"] - 3000
+    data.changes = [
+        status_change("service", node_id, "unknown", "healthy", start),
+        status_change("service", node_id, "healthy", "critical", start + 600),
+        status_change("service", other, "healthy", "warning", start + 900),
+        status_change("ingress", node_id, "healthy", "warning", start + 1200),
+    ]
+    open_mesh(page, url, f"#workload={node_id.replace('/', '%2F')}")
+    wait_for_detail(page, node_id)
+    items = page.locator("#detail [data-changes=service] li")
+    assert items.count() == 2
+    assert [items.nth(i).get_attribute("data-changed-at") for i in range(2)] == [str(start + 600), str(start)]
+    assert items.nth(0).locator(".badge").all_inner_texts() == ["HEALTHY", "CRITICAL"]
+    request = next(params for name, params in data.requests if name == "status-history")
+    assert request["target_type"] == "service" and request["key"] == node_id
+
+
+def test_the_detail_still_shows_when_status_history_fails(page: Any, fake: tuple[FakeData, str]) -> None:
+    data, url = fake
+    data.failing.add("status-history")
+    node_id = data.topology.nodes[0].id
+    open_mesh(page, url, f"#workload={node_id.replace('/', '%2F')}")
+    wait_for_detail(page, node_id)
+    assert "The status history could not be read." in page.inner_text("#detail [data-changes=service]")
+    assert page.locator("#detail [data-metric=rps]").count() == 1

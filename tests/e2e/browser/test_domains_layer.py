@@ -75,7 +75,7 @@ def test_one_card_per_domain_with_the_api_numbers(
             assert_shows(codes[code["code"]][1], code["count"], "status code count")
         histogram = page.evaluate(
             "(canvas) => Chart.getChart(canvas).data.datasets[0].data",
-            card.locator(".chart-box canvas").element_handle(),
+            card.locator("[data-chart=latency] canvas").element_handle(),
         )
         assert histogram == [bucket["count"] for bucket in summary["latency_distribution"]]
     assert problems.errors == []
@@ -115,3 +115,17 @@ def test_tabs_switch_layers_and_the_url_remembers_them(page: Any, master_url: st
     page.reload()
     page.wait_for_selector("#layer-mesh[data-state=ready]", state="attached")
     assert page.get_attribute("#tab-mesh", "aria-selected") == "true"
+
+
+def test_a_card_in_view_draws_its_history_from_the_api(page: Any, master_url: str, api: httpx.Client) -> None:
+    open_domains(page, master_url)
+    card = card_of(page, "shop.example.com")
+    card.scroll_into_view_if_needed()
+    card.locator(".domain-history[data-state=ready]").wait_for()
+    history = api.get("/api/v2/slo/domains/history", params={**PARAMS, "domain": "shop.example.com"}).json()
+    drawn = page.evaluate(
+        "(canvas) => Chart.getChart(canvas).data.datasets[0].data",
+        card.locator(".domain-history [data-chart=availability] canvas").element_handle(),
+    )
+    assert drawn == [point["availability"] for point in history["points"]]
+    assert any(value is not None for value in drawn)

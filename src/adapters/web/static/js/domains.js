@@ -2,11 +2,14 @@
 // backend workloads in the mesh layer.
 
 import { getJson } from "./api.js";
-import { barChart } from "./charts.js";
+import { statusChangeList } from "./changes.js";
+import { barChart, lineChart } from "./charts.js";
 import { append, el, statusBadge } from "./dom.js";
-import { DASH, fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps } from "./format.js";
-import { domainsFrom } from "./model.js";
+import { DASH, fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
+import { domainHistoryFrom, domainsFrom, statusChangesFrom } from "./model.js";
 
+const CHANGES_FETCHED = 200;
+const CHANGES_SHOWN = 3;
 const STATUS_ORDER = ["critical", "warning", "healthy", "unknown"];
 
 function metric(label, value, name, note = null) {
@@ -59,16 +62,73 @@ export class DomainsLayer {
   }
 
   async load(signal) {
-    const data = domainsFrom(await getJson("api/v2/slo/domains/v2", this.context.params(), signal));
+    const params = this.context.params();
+    const changesParams = { cluster_id: params.cluster_id, target_type: "ingress", limit: CHANGES_FETCHED };
+    const [raw, changesRaw] = await Promise.all([
+      getJson("api/v2/slo/domains/v2", params, signal),
+      // The cards are worth showing even when the status history cannot be read.
+      getJson("api/v2/slo/status-history", changesParams, signal).catch((error) => {
+        if (error.name === "AbortError") throw error;
+        return null;
+      }),
+    ]);
+    const data = domainsFrom(raw);
     if (!data.domains.length) return "empty";
+    const changes = changesRaw === null ? null : statusChangesFrom(changesRaw);
     this.renderSummary(data);
     const charts = [];
     const sorted = [...data.domains].sort((a, b) =>
       STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.domain.localeCompare(b.domain));
-    this.cards.replaceChildren(...sorted.map((domain) => this.card(domain, charts)));
+    const cards = sorted.map((domain) => this.card(domain, charts, changes));
+    this.cards.replaceChildren(...cards.map((card) => card.element));
     for (const draw of charts) draw();
+    this.observeHistories(cards, params, signal);
     this.root.dataset.renderedAt = String(performance.now());
     return "ready";
+  }
+
+  // A card's history is fetched when the card scrolls into view: fifty domains
+  // do not mean fifty requests on every refresh.
+  observeHistories(cards, params, signal) {
+    if (this.observer) this.observer.disconnect();
+    const byElement = new Map(cards.map((card) => [card.element, card]));
+    this.observer = new IntersectionObserver((entries, observer) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        this.loadHistory(byElement.get(entry.target), params, signal);
+      }
+    });
+    for (const card of cards) this.observer.observe(card.element);
+  }
+
+  async loadHistory(card, params, signal) {
+    const box = card.history;
+    box.dataset.state = "loading";
+    try {
+      const points = domainHistoryFrom(await getJson("api/v2/slo/domains/history", { ...params, domain: card.domain }, signal))
+        .filter((point) => point.timestamp !== null);
+      if (signal.aborted) return;
+      if (!points.some((point) => point.availability !== null)) {
+        box.replaceChildren(el("p", { class: "muted small" }, "No traffic in this range."));
+      } else {
+        const labels = points.map((point) => fmtTime(point.timestamp, RANGE_SECONDS[params.time_range] || 3600));
+        const availability = el("canvas", { role: "img", "aria-label": `Availability of ${card.domain} over the range` });
+        const p95 = el("canvas", { role: "img", "aria-label": `p95 latency of ${card.domain} over the range` });
+        box.replaceChildren(
+          el("figure", { class: "chart-box", dataset: { chart: "availability" } }, el("figcaption", {}, "Availability"),
+            el("div", { class: "chart-area small-chart" }, availability)),
+          el("figure", { class: "chart-box", dataset: { chart: "p95" } }, el("figcaption", {}, "p95 latency"),
+            el("div", { class: "chart-area small-chart" }, p95)));
+        lineChart(availability, { labels, values: points.map((p) => p.availability), color: "#2fb67c", format: fmtAvailability, max: 100 });
+        lineChart(p95, { labels, values: points.map((p) => p.p95), color: "#b48cf2", format: fmtMs });
+      }
+      box.dataset.state = "ready";
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      box.dataset.state = "error";
+      box.replaceChildren(el("p", { class: "error-text small" }, `History unavailable: ${error.message}`));
+    }
   }
 
   renderSummary(data) {
@@ -83,7 +143,7 @@ export class DomainsLayer {
     );
   }
 
-  card(domain, charts) {
+  card(domain, charts, changes) {
     const s = domain.summary;
     const target = domain.targets;
     const availabilityNote = target.availability === null ? "no target" : `target ${fmtAvailability(target.availability)}`;
@@ -99,7 +159,10 @@ export class DomainsLayer {
       }));
     }
     const budget = domain.error_budget;
-    return el("article", { class: `card domain-card status-edge-${domain.status}`, dataset: { domain: domain.domain } },
+    const history = el("div", { class: "chart-grid domain-history", dataset: { state: "waiting" } },
+      el("p", { class: "muted small" }, "Loading history…"));
+    const ownChanges = changes === null ? null : changes.filter((change) => change.key === domain.domain).slice(0, CHANGES_SHOWN);
+    const element = el("article", { class: `card domain-card status-edge-${domain.status}`, dataset: { domain: domain.domain } },
       el("header", { class: "card-head" },
         el("h3", { class: "card-title mono" }, domain.domain),
         el("span", { class: domain.tls ? "tag tag-tls" : "tag tag-plain", title: domain.tls ? "served over TLS" : "served without TLS" }, domain.tls ? "TLS" : "no TLS"),
@@ -114,12 +177,18 @@ export class DomainsLayer {
         el("div", { class: "budget-row" }, el("span", {}, "Error budget remaining"),
           el("span", { class: `metric-value-small text-${budgetStatus(budget)}` }, fmtBudget(budget))),
         meter(budget, `status-${budgetStatus(budget)}`)),
-      el("figure", { class: "chart-box" }, el("figcaption", {}, "Latency distribution (requests per bucket)"),
+      el("figure", { class: "chart-box", dataset: { chart: "latency" } }, el("figcaption", {}, "Latency distribution (requests per bucket)"),
         hasBuckets ? el("div", { class: "chart-area small-chart" }, canvas) : el("p", { class: "muted small" }, "No latency observations in this range.")),
       el("div", { class: "breakdowns" },
         breakdownTable("Methods", "methods", "Method", domain.methods, { withErrors: true }),
         breakdownTable("Status codes", "status_codes", "Code", domain.status_codes, { withErrors: false })),
-      this.backends(domain));
+      el("section", {}, el("h4", {}, "Over the range"), history),
+      this.backends(domain),
+      el("section", { class: "status-changes", dataset: { changes: "ingress" } }, el("h4", {}, "Status changes"),
+        ownChanges === null
+          ? el("p", { class: "muted small" }, "The status history could not be read.")
+          : statusChangeList(ownChanges, "No status change recorded for this domain.")));
+    return { element, domain: domain.domain, history };
   }
 
   backends(domain) {

@@ -5,8 +5,10 @@ import { barChart, lineChart } from "./charts.js";
 import { append, clear, el, statusBadge } from "./dom.js";
 import { fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
 import { MeshGraph } from "./graph.js";
-import { detailFrom, splitId, topologyFrom } from "./model.js";
+import { statusChangeList } from "./changes.js";
+import { detailFrom, splitId, statusChangesFrom, topologyFrom } from "./model.js";
 
+const CHANGES_SHOWN = 8;
 const STATUS_RANK = { critical: 3, warning: 2, healthy: 1, unknown: 0 };
 const CODE_COLORS = { "1xx": "#7d8796", "2xx": "#2fb67c", "3xx": "#5ec8f2", "4xx": "#e9a23b", "5xx": "#e5484d" };
 
@@ -167,9 +169,17 @@ export class MeshLayer {
         el("p", { class: "muted loading" }, "Loading workload detail…"));
     }
     try {
-      const detail = detailFrom(await getJson("api/v2/slo/mesh/service/detail", params, abort.signal));
+      const changesParams = { cluster_id: params.cluster_id, target_type: "service", key: id, limit: CHANGES_SHOWN };
+      const [detailRaw, changesRaw] = await Promise.all([
+        getJson("api/v2/slo/mesh/service/detail", params, abort.signal),
+        // The detail is worth showing even when the status history cannot be read.
+        getJson("api/v2/slo/status-history", changesParams, abort.signal).catch((error) => {
+          if (error.name === "AbortError") throw error;
+          return null;
+        }),
+      ]);
       if (abort.signal.aborted) return;
-      this.renderDetail(id, detail);
+      this.renderDetail(id, detailFrom(detailRaw), changesRaw === null ? null : statusChangesFrom(changesRaw));
     } catch (error) {
       if (error.name === "AbortError") return;
       this.detail.dataset.state = "error";
@@ -187,7 +197,7 @@ export class MeshLayer {
       el("button", { type: "button", class: "btn btn-small", "aria-label": "Close detail", onclick: () => this.context.onSelect(null) }, "✕"));
   }
 
-  renderDetail(id, detail) {
+  renderDetail(id, detail, changes) {
     const node = detail.node.id ? detail.node : this.nodesById.get(id) || detail.node;
     const rangeSeconds = RANGE_SECONDS[this.context.params().time_range] || 3600;
     const tiles = el("div", { class: "tiles" },
@@ -231,6 +241,10 @@ export class MeshLayer {
         detail.status_codes.length ? codes.box : el("p", { class: "muted empty-inline" }, "No status codes in this range.")),
       this.peerTable("Upstreams (callers)", "upstreams", detail.upstreams),
       this.peerTable("Downstreams (callees)", "downstreams", detail.downstreams),
+      el("section", { class: "status-changes", dataset: { changes: "service" } }, el("h3", {}, "Status changes"),
+        changes === null
+          ? el("p", { class: "muted small" }, "The status history could not be read.")
+          : statusChangeList(changes, "No status change recorded for this workload.")),
     );
 
     if (history.length) {

@@ -156,3 +156,24 @@ export function domainsFrom(raw) {
     },
   };
 }
+
+export function domainHistoryFrom(raw) {
+  return list(raw.points).map((point) => ({
+    timestamp: num(point.timestamp),
+    rps: num(point.rps),
+    availability: num(point.availability),
+    p95: num(point.p95),
+  }));
+}
+
+export function statusChangesFrom(raw) {
+  return list(raw.changes).map((change) => ({
+    target_type: str(change.target_type),
+    key: str(change.key),
+    old_status: str(change.old_status) || "unknown",
+    new_status: str(change.new_status) || "unknown",
+    availability: num(change.availability),
+    p95: num(change.p95),
+    changed_at: num(change.changed_at),
+  }));
+}
