@@ -219,6 +219,7 @@ def test_no_script_errors_across_a_whole_tour(
     wait_for(page, READY_MESH)
     page.click("#graph-fit")
     assert problems.errors == [] and problems.dialogs == []
+    assert problems.console_errors == []
 
 
 def test_the_page_works_under_a_path_prefix(page: Any, problems: PageProblems) -> None:
