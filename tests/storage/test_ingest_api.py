@@ -313,3 +313,21 @@ def test_client_leaving_mid_body_stores_nothing_and_raises_nothing(
     client.portal.call(client.app, scope, receive, send)  # type: ignore[union-attr]
     assert sent[0]["status"] == 400
     assert set(stored_rows(database_url).values()) == {0}
+
+
+def test_openapi_documents_the_snapshot_body(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    body = document["paths"]["/agent/snapshot"]["post"]["requestBody"]["content"]["application/json"]
+    schemas = document["components"]["schemas"]
+    snapshot_schema = schemas[body["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(snapshot_schema["required"]) == {"cluster_id", "slo_data"}
+
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from [value] if key == "$ref" else refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    assert [ref for ref in refs(document) if ref.rsplit("/", 1)[1] not in schemas] == []

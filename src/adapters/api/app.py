@@ -105,4 +105,18 @@ def create_app(container: Any, migrate: bool = True) -> FastAPI:
     app.state.container = container
     for router in _routers():
         app.include_router(router)
+    _document_contract(app)
     return app
+
+
+def _document_contract(app: FastAPI) -> None:
+    """Add the snapshot contract's models to the OpenAPI document (the ingest body refers to them)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(ingest.contract_schemas())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]

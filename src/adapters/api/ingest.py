@@ -28,6 +28,20 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["ingest"])
 
+# The body is read by hand (size limit, gzip) rather than declared as a parameter, so its
+# schema is given to OpenAPI explicitly; ``contract_schemas`` supplies the referenced models.
+# Names are prefixed so that they never collide with the query API's response models.
+_CONTRACT_PREFIX = "contract."
+_CONTRACT_REF = "#/components/schemas/" + _CONTRACT_PREFIX + "{model}"
+_SNAPSHOT_SCHEMA = SLOSnapshot.model_json_schema(ref_template=_CONTRACT_REF)
+
+
+def contract_schemas() -> dict[str, object]:
+    """The contract's models, for the OpenAPI document's ``components.schemas``."""
+    schemas = {_CONTRACT_PREFIX + name: schema for name, schema in _SNAPSHOT_SCHEMA.get("$defs", {}).items()}
+    schemas[_CONTRACT_PREFIX + "SLOSnapshot"] = {k: v for k, v in _SNAPSHOT_SCHEMA.items() if k != "$defs"}
+    return schemas
+
 
 class BodyTooLarge(Exception):
     pass
@@ -88,6 +102,12 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
         413: {"description": "body (decompressed, when gzip) larger than --max-body"},
         415: {"description": "content encoding other than gzip"},
         422: {"description": "invalid snapshot; the message names the field"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": _CONTRACT_REF.format(model="SLOSnapshot")}}},
+        }
     },
 )
 @inject
