@@ -108,3 +108,20 @@ def test_masters_starting_together_migrate_once(postgres_url: str) -> None:
         with cleanup.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
         cleanup.dispose()
+
+
+def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
+    from alembic import command
+
+    from adapters.storage.migrate import alembic_config
+
+    engine = make_engine(database_url)
+    try:
+        create_schema(engine)
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        create_schema(engine)  # and back up again
+        assert set(inspect(engine).get_table_names()) == {*schema.metadata.tables, "alembic_version"}
+    finally:
+        engine.dispose()
