@@ -87,3 +87,32 @@ class SchemaMigrator:
                 return True
             stop.wait(self._retry_seconds)
         return False
+
+
+def new_revision(message: str) -> None:
+    """Autogenerate the next revision from the difference between head and ``schema.metadata``.
+
+    Compares against a scratch SQLite database migrated to head; review the
+    generated file (and check it on PostgreSQL with the storage tests) before committing.
+    """
+    import tempfile
+
+    from adapters.storage.engine import make_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{scratch}/scratch.db")
+        try:
+            upgrade_to_head(engine)
+            with engine.begin() as connection:
+                command.revision(alembic_config(connection), message=message, autogenerate=True)
+        finally:
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    # .venv/bin/python -m adapters.storage.migrate "add a column to …"
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m adapters.storage.migrate MESSAGE")
+    new_revision(sys.argv[1])
