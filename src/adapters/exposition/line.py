@@ -14,7 +14,7 @@ before ``}`` is accepted (JMX exporter output has one).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -27,8 +27,7 @@ class MalformedLine(ValueError):
     """A sample line that does not follow the exposition grammar."""
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesText:
+class SeriesText(NamedTuple):
     """Where the series part of a line (name and label block) ends, and what it says.
 
     ``name`` is None only when the line names no metric at all (``{a="b"} 1``),

@@ -139,6 +139,8 @@ class ExpositionParser:
                 continue
             stats.bytes_read += len(chunk)
             text = decoder.decode(chunk)
+            if not stats.lines and not tail and text.startswith("\ufeff"):
+                text = text[1:]  # a byte order mark is not part of the first line
             if skipping:
                 newline = text.find("\n")
                 if newline < 0:

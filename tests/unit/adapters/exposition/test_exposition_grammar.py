@@ -353,3 +353,26 @@ def test_an_empty_body_gives_an_empty_scrape() -> None:
     scrape = ExpositionParser().parse([])
     assert scrape.samples == []
     assert scrape.stats.lines == 0
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_line() -> None:
+    body = '\ufeffotel_response_total{a="1"} 1\n'.encode()
+    for cut in range(len(body) + 1):
+        scrape = ExpositionParser().parse([body[:cut], body[cut:]])
+        assert [(s.key, v) for s, v in scrape.samples] == [('response_total{a="1"}', 1.0)]
+
+
+def test_the_eof_marker_is_found_wherever_the_chunks_are_cut() -> None:
+    body = b'otel_response_total{a="1"} 1\n# EOF\notel_response_total{a="2"} 2\n'
+    for cut in range(len(body) + 1):
+        scrape = ExpositionParser().parse([body[:cut], body[cut:]])
+        assert [v for _, v in scrape.samples] == [1.0]
+        assert scrape.stats.malformed_lines == 1
+
+
+def test_an_extra_brace_after_a_known_series_is_malformed() -> None:
+    parser = ExpositionParser()
+    parser.parse([b'otel_response_total{a="1"} 1\n'])
+    scrape = parser.parse([b'otel_response_total{a="1"}} 2\notel_response_total{a="1"} 3 # {x="y"} 1\n'])
+    assert [v for _, v in scrape.samples] == [3.0]
+    assert scrape.stats.malformed_lines == 1
