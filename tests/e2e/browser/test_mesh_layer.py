@@ -181,3 +181,20 @@ def test_changing_the_time_range_changes_the_request(page: Any, master_url: str)
         page.select_option("#range-select", "6h")
     page.wait_for_selector("#layer-mesh[data-state=ready]", state="attached")
     assert "range=6h" in page.url
+
+
+def test_every_offered_range_is_one_the_api_accepts(page: Any, master_url: str) -> None:
+    open_mesh(page, master_url)
+    offered = page.eval_on_selector_all("#range-select option", "(all) => all.map((o) => o.value)")
+    assert offered == ["15m", "1h", "6h", "24h", "7d", "30d"]
+    for time_range in offered[::-1]:
+        if page.input_value("#range-select") == time_range:
+            continue
+        with page.expect_response(
+            lambda r, t=time_range: "/mesh/topology" in r.url and f"time_range={t}" in r.url
+        ) as answer:
+            page.select_option("#range-select", time_range)
+        assert answer.value.status == 200, time_range
+        page.wait_for_selector("#layer-mesh[data-state=ready]", state="attached")
+        assert page.is_hidden("#banner")
+        assert graph_ids(page)[0] == set(known_data.WORKLOAD_IDS)

@@ -12,7 +12,7 @@ const REFRESH_MS = 30000;
 const STALE_AFTER_SECONDS = 300;
 
 const EMPTY_TEXT = {
-  "no-agent": ["No agent has reported yet.", "Start `meshslo agent` in a cluster and point it at this master; the dashboard fills in after its first snapshot."],
+  "no-agent": ["No agent has reported yet.", "Start meshslo agent in a cluster with --master-url pointing here; the dashboard fills in after its first snapshots."],
   "mesh-empty": ["No traffic in this range.", "No workload handled a request in the selected time range for this cluster. Try a longer range."],
   "domains-empty": ["No domains in this range.", "No ingress route or ingress traffic was reported for this cluster in the selected time range."],
 };
