@@ -147,9 +147,10 @@ class ExpositionParser:
                     continue
                 text = text[newline + 1 :]
                 skipping = False
-            if tail:
-                text = tail + text
             lines = text.split("\n")
+            if tail:
+                # Only the first line needs the previous chunk's end: no copy of the whole chunk.
+                lines[0] = tail + lines[0]
             tail = lines.pop()
             if len(tail) > MAX_LINE_CHARS:
                 tail = ""
