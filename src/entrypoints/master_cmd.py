@@ -41,7 +41,7 @@ def run(argv: list[str]) -> int:
     host, port = split_listen(settings.listen)
     app = build_app(settings)
     _tune_garbage_collector()
-    log.info("master listening on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))
+    log.info("starting master on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False)
     return 0
 
