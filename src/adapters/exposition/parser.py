@@ -80,12 +80,14 @@ class _Pass:
 
     samples: list[tuple[Series, float]] = field(default_factory=list)
     stats: ScrapeStats = field(default_factory=ScrapeStats)
-    # This scrape's series in exposition order (match texts and objects), the next scrape's reference.
-    order: list[str] = field(default_factory=list)
-    order_series: list[Series] = field(default_factory=list)
+    # This scrape's series in exposition order, the next scrape's reference, kept as runs of the
+    # previous order (ranges of positions) and single (match text, series) pairs found elsewhere.
+    segments: list[range | tuple[str, Series]] = field(default_factory=list)
     created: dict[str, Series] = field(default_factory=dict)
-    # Position in the previous scrape's order of the series expected next.
+    # Position in the previous scrape's order of the series expected next, and where the current
+    # run of series found in that order began.
     position: int = 0
+    run_start: int = 0
     reordered: bool = False
     eof: bool = False
 
@@ -168,9 +170,19 @@ class ExpositionParser:
         """The complete scrape becomes the reference; unchanged order keeps the index as it is."""
         if not state.reordered and state.position == len(self._order):
             return
-        self._order = state.order
-        self._order_series = state.order_series
-        self._index = {text: position for position, text in enumerate(state.order)}
+        state.segments.append(range(state.run_start, state.position))
+        order: list[str] = []
+        order_series: list[Series] = []
+        for segment in state.segments:
+            if isinstance(segment, range):
+                order += self._order[segment.start : segment.stop]
+                order_series += self._order_series[segment.start : segment.stop]
+            else:
+                order.append(segment[0])
+                order_series.append(segment[1])
+        self._order = order
+        self._order_series = order_series
+        self._index = {text: position for position, text in enumerate(order)}
 
     def _consume(self, lines: list[str], state: _Pass) -> None:
         """The hot loop: every line of the exposition passes here once."""
@@ -186,8 +198,6 @@ class ExpositionParser:
         expected_count = len(expected)
         position = state.position
         append = state.samples.append
-        order_append = state.order.append
-        order_series_append = state.order_series.append
         unrelated = 0
         for line in lines:
             if line.startswith(starts):
@@ -200,11 +210,8 @@ class ExpositionParser:
                         except ValueError:
                             value = read_value(rest)
                         if value is not None:
-                            series = expected_series[position]
+                            append((expected_series[position], value))
                             position += 1
-                            append((series, value))
-                            order_append(text)
-                            order_series_append(series)
                             continue
                 state.position = position
                 unrelated += self._look_up(line, state)
@@ -242,8 +249,7 @@ class ExpositionParser:
                 if value is None:
                     state.stats.malformed_lines += 1
                     return 0
-                self._take(state, text, self._order_series[position], value)
-                state.position = position + 1
+                self._take(state, text, self._order_series[position], value, resume_at=position + 1)
                 return 0
         return self._slow(line, state)
 
@@ -287,25 +293,31 @@ class ExpositionParser:
             position = self._index.get(match)
             if position is not None:
                 series = self._order_series[position]
-                state.position = position + 1
+                resume_at = position + 1
             else:
                 series = state.created.get(match) or self._new_series(raw, family, parsed)
                 state.created[match] = series
+                resume_at = state.position
         except MalformedLine:
             state.stats.malformed_lines += 1
             return 0
-        self._take(state, match, series, value)
+        self._take(state, match, series, value, resume_at)
         return 0
 
     @staticmethod
-    def _take(state: _Pass, text: str, series: Series, value: float) -> None:
-        """A sample found off the expected order (or new): the remembered order must be rebuilt."""
+    def _take(state: _Pass, text: str, series: Series, value: float, resume_at: int) -> None:
+        """A sample found off the expected order (or new): the remembered order must be rebuilt.
+
+        The run of series found in order so far is closed; matching resumes at ``resume_at``.
+        """
         state.reordered = True
+        if state.position > state.run_start:
+            state.segments.append(range(state.run_start, state.position))
         # Keep the string the series already holds as its key rather than this line's copy.
         key = series.key
+        state.segments.append((key if key == text else text, series))
         state.samples.append((series, value))
-        state.order.append(key if key == text else text)
-        state.order_series.append(series)
+        state.position = state.run_start = resume_at
 
     def _new_series(self, raw: str, family: str, parsed: SeriesText) -> Series:
         if not raw.isascii():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.exposition.parser import ExpositionParser
 from domain.series import Scrape
@@ -175,3 +177,44 @@ def test_parsers_with_different_prefixes_keep_their_own_memory() -> None:
     assert pairs(otel.parse(body)) == [('response_total{a="1",b="x"}', 1.0)]
     assert pairs(plain.parse(body)) == [('response_total{a="9"}', 9.0)]
     assert pairs(otel.parse(body)) == [('response_total{a="1",b="x"}', 1.0)]
+
+
+POOL = [
+    'otel_response_total{a="1",b="x"}',
+    'otel_response_total{b="y",a="2"}',
+    "otel_response_total",
+    'otel_response_total {a="3"}',
+    'otel_response_latency_ms_bucket{le="10"}',
+    'otel_response_latency_ms_bucket{le="+Inf"}',
+    'otel_traefik_service_requests_total{code="200",service="s@k",}',
+    '{"otel_response_total", a="4"}',
+    'otel_response_total_foo{a="1"}',
+    'otel_response_total{a="5",b="\\"q\\""}',
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(["1", "2.5", "NaN", "x", "3 17"]))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_long_lived_parser_agrees_with_a_fresh_one_on_every_scrape(
+    scrapes: list[list[tuple[int, str]]],
+) -> None:
+    """Series coming, going, reordered, duplicated or broken: memory never changes what a scrape yields."""
+    parser = ExpositionParser()
+    previous: dict[str, object] = {}
+    for scrape_lines in scrapes:
+        body = lines(*(f"{POOL[index]} {value}" for index, value in scrape_lines))
+        remembered = parser.parse(body)
+        fresh = ExpositionParser().parse(body)
+        expected = [(s.key, repr(v)) for s, v in fresh.samples]
+        assert [(s.key, repr(v)) for s, v in remembered.samples] == expected
+        assert remembered.stats == fresh.stats
+        # Every pool entry is the only text of its series: one seen last time is handed out again.
+        current = {series.key: series for series, _ in remembered.samples}
+        assert all(series is previous.get(key, series) for key, series in current.items())
+        previous = current
