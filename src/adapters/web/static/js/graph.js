@@ -13,7 +13,7 @@ export const STATUS_COLORS = {
 
 const MTLS_FULL = 99.5;
 // Above this many workloads the force-directed layout is too slow to feel
-// instant; a concentric layout (busiest in the middle) is linear.
+// instant; namespace blocks (see namespacePositions) take linear time.
 const FORCE_LAYOUT_LIMIT = 120;
 const LARGE_EDGE_COUNT = 600;
 const EDGE_LABEL_LIMIT = 60;
