@@ -255,3 +255,13 @@ def test_four_clusters_ingesting_concurrently_lose_nothing(
 
 def test_ping_answers_when_the_database_is_there(repository: SqlIngestRepository) -> None:
     repository.ping()
+
+
+def test_a_stored_route_that_no_longer_validates_is_skipped(
+    engine: Engine, repository: SqlIngestRepository
+) -> None:
+    repository.store(rows_of(snapshot(routes=[route(service_key="a"), route(service_key="b")])))
+    with engine.begin() as connection:
+        table = schema.route_mapping
+        connection.execute(table.update().where(table.c.service_key == "a").values(service_port=-1))
+    assert [r.service_key for r in repository.routes("prod-eu-1")] == ["b"]

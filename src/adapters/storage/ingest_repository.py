@@ -6,11 +6,13 @@ executemany on SQLite), never through ORM objects or per-row statements.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, Table, case, select, text
 from sqlalchemy.engine import Connection
 
@@ -19,6 +21,8 @@ from adapters.storage.dialect import bulk_insert, greatest, insert
 from application.ports.ingest import Row, SnapshotRows
 from domain.contract import Route
 from domain.timewindow import hour_of
+
+log = logging.getLogger(__name__)
 
 
 class SqlIngestRepository:
@@ -56,7 +60,15 @@ class SqlIngestRepository:
             .order_by(table.c.domain, table.c.path_prefix, table.c.service_key)
         )
         with self._engine.connect() as connection:
-            return [Route(**row._asdict()) for row in connection.execute(query)]
+            records = [row._asdict() for row in connection.execute(query)]
+        routes = []
+        for record in records:
+            try:
+                routes.append(Route.model_validate(record))
+            except ValidationError as error:
+                # A row edited by hand must not block every later snapshot of the cluster.
+                log.warning("ignoring stored route %s of %s: %s", record, cluster_id, error)
+        return routes
 
     def ping(self) -> None:
         with self._engine.connect() as connection:
