@@ -89,17 +89,34 @@ def test_auto_refresh_fires_every_30_s_and_can_be_paused(page: Any, fake: tuple[
     data, url = fake
     page.clock.install()
     open_mesh(page, url)
-    topology_calls = lambda: sum(1 for name, _ in data.requests if name == "topology")  # noqa: E731
+
+    def topology_calls() -> int:
+        return sum(1 for name, _ in data.requests if name == "topology")
+
+    def wait_for_calls(count: int) -> None:
+        deadline = time.monotonic() + 15
+        while topology_calls() < count and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+
     before = topology_calls()
-    page.clock.run_for(31_000)
-    page.wait_for_function("() => !document.querySelector('#layer-mesh').classList.contains('refreshing')")
-    page.wait_for_timeout(200)
+    # The installed clock also moves with real time (a few seconds since the page
+    # loaded): 25 s of fake time stays clear of the 30 s mark.
+    page.clock.run_for(25_000)
+    page.wait_for_timeout(500)
+    assert topology_calls() == before, "refreshed before 30 s"
+    page.clock.run_for(6_000)
+    wait_for_calls(before + 1)
     assert topology_calls() == before + 1
+    page.wait_for_selector("#layer-mesh:not(.refreshing)", state="attached")
     page.click("#refresh-toggle")
     assert page.get_attribute("#refresh-toggle", "aria-pressed") == "false"
     page.clock.run_for(95_000)
-    page.wait_for_timeout(200)
-    assert topology_calls() == before + 1
+    page.wait_for_timeout(1_000)
+    assert topology_calls() == before + 1, "refreshed while paused"
+    page.click("#refresh-toggle")
+    page.clock.run_for(31_000)
+    wait_for_calls(before + 2)
+    assert topology_calls() == before + 2
 
 
 @pytest.fixture(scope="module")
