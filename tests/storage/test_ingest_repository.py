@@ -265,3 +265,31 @@ def test_a_stored_route_that_no_longer_validates_is_skipped(
         table = schema.route_mapping
         connection.execute(table.update().where(table.c.service_key == "a").values(service_port=-1))
     assert [r.service_key for r in repository.routes("prod-eu-1")] == ["b"]
+
+
+def test_the_same_snapshot_sent_concurrently_is_stored_exactly_once(
+    engine: Engine, repository: SqlIngestRepository
+) -> None:
+    rows = rows_of(snapshot(timestamp=TS, services=[service(name=f"w{n}") for n in range(20)]))
+    results: list[bool] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def send() -> None:
+        try:
+            start.wait()
+            results.append(repository.store(rows))
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [False] * 5 + [True]
+    counts = row_counts(engine)
+    assert (counts["snapshot_log"], counts["service_raw"]) == (1, 20)
+    [state] = fetch(engine, schema.rollup_state)
+    assert state["version"] == 1
