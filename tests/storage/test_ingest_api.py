@@ -331,3 +331,18 @@ def test_openapi_documents_the_snapshot_body(client: TestClient) -> None:
                 yield from refs(value)
 
     assert [ref for ref in refs(document) if ref.rsplit("/", 1)[1] not in schemas] == []
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_body_limit_is_exact(client: TestClient, chunked: bool) -> None:
+    compact = json.dumps(snapshot()).encode()
+    at_limit = compact + b" " * (MAX_BODY - len(compact))  # whitespace after JSON is still valid JSON
+    over_limit = at_limit + b" "
+
+    def send(body: bytes):  # type: ignore[no-untyped-def]
+        content = iter([body[:1000], body[1000:]]) if chunked else body
+        return client.post("/agent/snapshot", content=content, headers=AUTH)
+
+    assert len(at_limit) == MAX_BODY
+    assert send(over_limit).status_code == 413
+    assert send(at_limit).json() == {"status": "stored"}
