@@ -34,7 +34,11 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A bounded connect timeout: an unreachable server makes /readyz answer 503 within
+    # seconds instead of hanging on the operating system's TCP timeout.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10}
+    )
 
 
 def create_schema(engine: Engine) -> None:
