@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
 
+from adapters.storage import schema
 from adapters.storage.engine import create_schema, make_engine
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
 from adapters.storage.row_sums import BoundIndex, RowSums
@@ -129,3 +130,18 @@ def test_row_sums_merge_keeps_absent_bounds_absent_and_never_edits_cached_sums()
     # The merged-from sums are untouched.
     assert linkerd.bucket_dict("a") == {"10": 4, "+Inf": 10} and linkerd.sums["a"] == [10.0, 1.5]
     assert nginx.bucket_dict("a") == {"5": 2, "+Inf": 2}
+
+
+def test_a_cached_prefix_is_not_used_once_its_snapshots_are_removed(engine: Engine) -> None:
+    rng = random.Random(5)
+    shared = SqlStatsReader(engine)
+    now = _fill(engine, rng, H0 + 150, H0 + 3600 + 1650)
+    start = H0 + 1000  # a partial first hour, read as prefixes and cached
+    assert_close(_read(shared, start, now), _read(SqlStatsReader(engine), start, now))
+    # Retention removes the oldest snapshots of that hour (rows and log alike).
+    with engine.begin() as connection:
+        for table in (schema.snapshot_log, schema.service_raw, schema.edge_raw, schema.ingress_raw):
+            connection.execute(delete(table).where(table.c.ts <= H0 + 1200))
+    after = _read(shared, start, now)
+    assert_close(after, _read(SqlStatsReader(engine), start, now))
+    assert after["covered"] < 3600 + 1650 - 1000
