@@ -254,7 +254,7 @@ class ExpositionParser:
         return self._slow(line, state)
 
     def _unusual(self, line: str, state: _Pass) -> int:
-        """Lines with leading whitespace, quoted metric names or a CR ending; returns 1 if unrelated."""
+        """Lines starting with whitespace, a quoted metric name or a lone CR; returns 1 if unrelated."""
         text = line.strip()
         if not text:
             return 0
