@@ -41,8 +41,31 @@ from application.agent.collect import CollectOptions, CollectUseCase
 from domain.contract import Route
 from domain.series import Scrape
 
-LINKERD_BOUNDS_MS = [1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500,
-                     1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000]
+LINKERD_BOUNDS_MS = [
+    1,
+    2,
+    3,
+    4,
+    5,
+    10,
+    20,
+    30,
+    40,
+    50,
+    100,
+    200,
+    300,
+    400,
+    500,
+    1000,
+    2000,
+    3000,
+    4000,
+    5000,
+    10000,
+    20000,
+    30000,
+]
 LINKERD_LE = [str(bound) for bound in LINKERD_BOUNDS_MS]
 TRAEFIK_BOUNDS_S = ["0.1", "0.3", "1.2", "5"]
 NGINX_BOUNDS_S = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"]
@@ -104,8 +127,13 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
         "response_latency_ms": [],
         "request_total": [],
     }
-    codes = [("200", "success"), ("201", "success"), ("404", "success"), ("500", "failure"),
-             ("503", "failure")]
+    codes = [
+        ("200", "success"),
+        ("201", "success"),
+        ("404", "success"),
+        ("500", "failure"),
+        ("503", "failure"),
+    ]
     for common, ip, peers in pod_rows:
         identity = ".serviceaccount.identity.linkerd.cluster.local"
         clients = [
@@ -120,14 +148,25 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                 share = 0.9 if code == "200" else 0.025
                 labels = {**inbound, **client, "status_code": code, "classification": classification}
                 families["response_total"].append(
-                    _Series("otel_response_total" + _labels(**labels) + " ", rnd.randrange(1000, 10**6),
-                            rate * share)
+                    _Series(
+                        "otel_response_total" + _labels(**labels) + " ",
+                        rnd.randrange(1000, 10**6),
+                        rate * share,
+                    )
                 )
             families["request_total"].append(
                 _Series("otel_request_total" + _labels(**inbound, **client) + " ", rnd.randrange(10**6), rate)
             )
-            _histogram(families["response_latency_ms"], "otel_response_latency_ms", {**inbound, **client},
-                       LINKERD_LE, fractions, rnd.randrange(1000, 10**6), rate, 35.0)
+            _histogram(
+                families["response_latency_ms"],
+                "otel_response_latency_ms",
+                {**inbound, **client},
+                LINKERD_LE,
+                fractions,
+                rnd.randrange(1000, 10**6),
+                rate,
+                35.0,
+            )
         for dst_namespace, dst_deployment in peers:
             outbound = {
                 **common,
@@ -144,8 +183,16 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                 families["response_total"].append(
                     _Series("otel_response_total" + _labels(**labels) + " ", rnd.randrange(10**6), rate / 2)
                 )
-            _histogram(families["response_latency_ms"], "otel_response_latency_ms", outbound,
-                       LINKERD_LE, fractions, rnd.randrange(1000, 10**6), rate, 40.0)
+            _histogram(
+                families["response_latency_ms"],
+                "otel_response_latency_ms",
+                outbound,
+                LINKERD_LE,
+                fractions,
+                rnd.randrange(1000, 10**6),
+                rate,
+                40.0,
+            )
 
     ingress: dict[str, list[_Series]] = {
         "traefik_service_requests_total": [],
@@ -157,34 +204,63 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
     for replica in range(4):
         for namespace, service in backends:
             for method in ("GET", "POST"):
-                common = {"instance": f"10.200.0.{replica}:9100", "job": "traefik", "method": method,
-                          "protocol": "http",
-                          "service": f"{namespace}-{service}-8080@kubernetescrd"}
+                common = {
+                    "instance": f"10.200.0.{replica}:9100",
+                    "job": "traefik",
+                    "method": method,
+                    "protocol": "http",
+                    "service": f"{namespace}-{service}-8080@kubernetescrd",
+                }
                 for code in ("200", "404", "502"):
                     ingress["traefik_service_requests_total"].append(
-                        _Series("otel_traefik_service_requests_total" + _labels(**common, code=code) + " ",
-                                rnd.randrange(10**6), rnd.uniform(0.1, 5))
+                        _Series(
+                            "otel_traefik_service_requests_total" + _labels(**common, code=code) + " ",
+                            rnd.randrange(10**6),
+                            rnd.uniform(0.1, 5),
+                        )
                     )
-                _histogram(ingress["traefik_service_request_duration_seconds"],
-                           "otel_traefik_service_request_duration_seconds", {**common, "code": "200"},
-                           TRAEFIK_BOUNDS_S, [0.6, 0.9, 0.99, 1.0, 1.0],
-                           rnd.randrange(10**5), 2.0, 0.08)
+                _histogram(
+                    ingress["traefik_service_request_duration_seconds"],
+                    "otel_traefik_service_request_duration_seconds",
+                    {**common, "code": "200"},
+                    TRAEFIK_BOUNDS_S,
+                    [0.6, 0.9, 0.99, 1.0, 1.0],
+                    rnd.randrange(10**5),
+                    2.0,
+                    0.08,
+                )
     for replica in range(3):
         for namespace, service in backends:
-            common = {"canary": "", "controller_class": "k8s.io/ingress-nginx",
-                      "controller_namespace": "ingress",
-                      "controller_pod": f"ingress-nginx-controller-{replica}",
-                      "host": f"{service}.example.com", "ingress": service, "method": "GET",
-                      "namespace": namespace, "path": "/", "service": service}
+            common = {
+                "canary": "",
+                "controller_class": "k8s.io/ingress-nginx",
+                "controller_namespace": "ingress",
+                "controller_pod": f"ingress-nginx-controller-{replica}",
+                "host": f"{service}.example.com",
+                "ingress": service,
+                "method": "GET",
+                "namespace": namespace,
+                "path": "/",
+                "service": service,
+            }
             for status in ("200", "304", "503"):
                 ingress["nginx_ingress_controller_requests"].append(
-                    _Series("otel_nginx_ingress_controller_requests" + _labels(**common, status=status) + " ",
-                            rnd.randrange(10**6), rnd.uniform(0.1, 5))
+                    _Series(
+                        "otel_nginx_ingress_controller_requests" + _labels(**common, status=status) + " ",
+                        rnd.randrange(10**6),
+                        rnd.uniform(0.1, 5),
+                    )
                 )
-            _histogram(ingress["nginx_ingress_controller_request_duration_seconds"],
-                       "otel_nginx_ingress_controller_request_duration_seconds", {**common, "status": "200"},
-                       NGINX_BOUNDS_S, [0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0, 1.0, 1.0],
-                       rnd.randrange(10**5), 2.0, 0.05)
+            _histogram(
+                ingress["nginx_ingress_controller_request_duration_seconds"],
+                "otel_nginx_ingress_controller_request_duration_seconds",
+                {**common, "status": "200"},
+                NGINX_BOUNDS_S,
+                [0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0, 1.0, 1.0],
+                rnd.randrange(10**5),
+                2.0,
+                0.05,
+            )
 
     ordered: list[tuple[str, list[_Series]]] = []
     for name, rows in (*families.items(), *ingress.items()):
@@ -194,8 +270,16 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
     return ordered
 
 
-def _histogram(rows: list[_Series], name: str, labels: dict[str, str], bounds: list[str],
-               fractions: list[float], base: float, rate: float, mean: float) -> None:
+def _histogram(
+    rows: list[_Series],
+    name: str,
+    labels: dict[str, str],
+    bounds: list[str],
+    fractions: list[float],
+    base: float,
+    rate: float,
+    mean: float,
+) -> None:
     for bound, fraction in zip([*bounds, "+Inf"], fractions, strict=True):
         rows.append(_Series(f"{name}_bucket{_labels(**labels, le=bound)} ", base, rate, fraction))
     rows.append(_Series(f"{name}_sum{_labels(**labels)} ", base, rate, mean, integer=False))
@@ -204,12 +288,22 @@ def _histogram(rows: list[_Series], name: str, labels: dict[str, str], bounds: l
 
 def _unrelated_families(pod_rows: list, lines: int) -> list[tuple[str, list[_Series]]]:
     names = [
-        "tcp_open_total", "tcp_open_connections", "tcp_read_bytes_total", "tcp_write_bytes_total",
-        "tcp_close_total", "route_response_total", "route_request_total", "response_total_foo",
-        "control_response_total", "container_cpu_usage_seconds_total",
-        "container_memory_working_set_bytes", "container_network_receive_bytes_total",
-        "process_cpu_seconds_total", "inbound_http_authz_allow_total",
-        "outbound_http_balancer_endpoints", "identity_cert_expiration_timestamp_seconds",
+        "tcp_open_total",
+        "tcp_open_connections",
+        "tcp_read_bytes_total",
+        "tcp_write_bytes_total",
+        "tcp_close_total",
+        "route_response_total",
+        "route_request_total",
+        "response_total_foo",
+        "control_response_total",
+        "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes",
+        "container_network_receive_bytes_total",
+        "process_cpu_seconds_total",
+        "inbound_http_authz_allow_total",
+        "outbound_http_balancer_endpoints",
+        "identity_cert_expiration_timestamp_seconds",
     ]
     per_family = max(1, lines // len(names))
     families = []
@@ -218,8 +312,13 @@ def _unrelated_families(pod_rows: list, lines: int) -> list[tuple[str, list[_Ser
         for index in range(per_family):
             common, ip, _ = pod_rows[index % len(pod_rows)]
             port = 8000 + index // len(pod_rows)
-            labels = {**common, "direction": "inbound" if index % 2 else "outbound",
-                      "peer": "src", "target_addr": f"{ip}:{port}", "tls": "true"}
+            labels = {
+                **common,
+                "direction": "inbound" if index % 2 else "outbound",
+                "peer": "src",
+                "target_addr": f"{ip}:{port}",
+                "tls": "true",
+            }
             rows.append(_Series(f"otel_{name}{_labels(**labels)} ", index * 13, 1.0))
         families.append((f"# HELP otel_{name} {name}\n# TYPE otel_{name} counter\n", rows))
     return families
@@ -334,8 +433,19 @@ def measure(args: argparse.Namespace) -> None:
         directory = Path(tmp)
         started = time.monotonic()
         subprocess.run(
-            [sys.executable, __file__, "--generate", tmp, "--pods", str(args.pods),
-             "--unrelated", str(args.unrelated), "--cycles", str(args.cycles), *(["--gzip"] * args.gzip)],
+            [
+                sys.executable,
+                __file__,
+                "--generate",
+                tmp,
+                "--pods",
+                str(args.pods),
+                "--unrelated",
+                str(args.unrelated),
+                "--cycles",
+                str(args.cycles),
+                *(["--gzip"] * args.gzip),
+            ],
             check=True,
         )
         print(f"generated {args.cycles} expositions in {time.monotonic() - started:.1f}s")

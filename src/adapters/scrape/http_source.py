@@ -79,8 +79,7 @@ class HttpMetricsSource:
             ) from None
         except httpx.TimeoutException as error:
             raise ScrapeError(
-                f"scrape of {self._metrics_url} timed out after {self._timeout:g}s"
-                f" ({type(error).__name__})"
+                f"scrape of {self._metrics_url} timed out after {self._timeout:g}s ({type(error).__name__})"
             ) from error
         except httpx.RemoteProtocolError as error:
             raise ScrapeError(f"scrape of {self._metrics_url} broken off: {error}") from error

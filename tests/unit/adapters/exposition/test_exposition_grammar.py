@@ -66,7 +66,7 @@ def test_unknown_escapes_are_kept_as_written() -> None:
     assert labels == {"a": "tab\\there"}
 
 
-@pytest.mark.parametrize("value", ["}", ",", "a b", "} 5", '\\"}', "x=\"y", "#", "{"])
+@pytest.mark.parametrize("value", ["}", ",", "a b", "} 5", '\\"}', 'x="y', "#", "{"])
 def test_label_values_may_hold_braces_commas_spaces_and_hashes(value: str) -> None:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     _, _, labels, number = only(parse(f'otel_response_total{{a="{escaped}",b="2"}} 7\n'))
@@ -177,11 +177,15 @@ def test_crlf_line_endings_give_the_same_samples_as_lf() -> None:
     crlf = lf.replace("\n", "\r\n")
     expected = [(s.key, v) for s, v in parse(lf).samples]
     scrape = parse(crlf)
-    assert [(s.key, v) for s, v in scrape.samples] == expected == [
-        ('response_total{a="1"}', 1.0),
-        ('response_total{a="2"}', 2.0),
-        ("response_total", 3.0),
-    ]
+    assert (
+        [(s.key, v) for s, v in scrape.samples]
+        == expected
+        == [
+            ('response_total{a="1"}', 1.0),
+            ('response_total{a="2"}', 2.0),
+            ("response_total", 3.0),
+        ]
+    )
     assert (scrape.stats.unrelated_lines, scrape.stats.malformed_lines) == (1, 0)
 
 
@@ -235,8 +239,8 @@ class TestMalformedLines:
             'otel_response_total{a="1"} 1 # not an exemplar',
             'otel_response_total{a="1} 1',  # unterminated value
             'otel_response_total{a="1" 1',  # block not closed
-            'otel_response_total{a=1} 1',  # unquoted value
-            'otel_response_total{a} 1',  # no '='
+            "otel_response_total{a=1} 1",  # unquoted value
+            "otel_response_total{a} 1",  # no '='
             'otel_response_total{1a="x"} 1',  # bad label name
             'otel_response_total{a="1",a="2"} 1',  # label given twice
             'otel_response_total{a="1"b="2"} 1',  # missing comma
@@ -339,7 +343,11 @@ def test_statistics_of_a_scrape() -> None:
     scrape = ExpositionParser().parse([body])
     stats = scrape.stats
     assert (stats.bytes_read, stats.lines, stats.samples, stats.unrelated_lines, stats.malformed_lines) == (
-        len(body), 6, 2, 2, 1
+        len(body),
+        6,
+        2,
+        2,
+        1,
     )
 
 

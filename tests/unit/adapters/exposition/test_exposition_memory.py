@@ -136,7 +136,7 @@ def test_a_remembered_series_with_a_broken_value_is_counted_malformed() -> None:
 
 def test_remembered_series_with_timestamps_exemplars_and_crlf() -> None:
     parser = ExpositionParser()
-    body = lines(A + "1 1700000000000\r", C + "3 # {trace_id=\"x\"} 1 2")
+    body = lines(A + "1 1700000000000\r", C + '3 # {trace_id="x"} 1 2')
     parser.parse(body)
     second = parser.parse(lines(A + "2 1700000030000\r", C + '4 # {trace_id="y"} 1 2'))
     assert [v for _, v in second.samples] == [2.0, 4.0]
