@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, func, select
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
 
 from adapters.storage import schema
@@ -145,3 +145,17 @@ def test_a_cached_prefix_is_not_used_once_its_snapshots_are_removed(engine: Engi
     after = _read(shared, start, now)
     assert_close(after, _read(SqlStatsReader(engine), start, now))
     assert after["covered"] < 3600 + 1650 - 1000
+
+
+def test_one_read_sees_one_moment_while_snapshots_arrive(engine: Engine) -> None:
+    """Every statement of a read sees the same data, even when a snapshot is stored in between."""
+    rng = random.Random(3)
+    _fill(engine, rng, H0 + 150, H0 + 450)
+    reader = SqlStatsReader(engine)
+    count = select(func.count()).select_from(schema.snapshot_log)
+    with reader._reading() as connection:
+        before = connection.execute(count).scalar_one()
+        ingest(engine, random_snapshot(rng, CLUSTER, H0 + 750, STEP))  # another connection, committed
+        assert connection.execute(count).scalar_one() == before
+    with reader._reading() as connection:
+        assert connection.execute(count).scalar_one() == before + 1

@@ -352,10 +352,13 @@ class SqlStatsReader:
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
+        """One consistent view of the database for all the statements of a read."""
         with self._engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
+                if connection.dialect.name == "sqlite":
+                    _begin_sqlite_read(connection)
                 yield connection
 
     def _plan(
@@ -442,6 +445,19 @@ class SqlStatsReader:
             ).scalar()
             total += part.sign * float(value or 0.0)
         return total
+
+
+def _begin_sqlite_read(connection: Connection) -> None:
+    """Open the SQLite transaction the driver would not open for SELECTs.
+
+    Python's sqlite3 only begins a transaction before a write, so each SELECT
+    would otherwise see the database as of its own moment: a snapshot stored
+    between the snapshot-log read and the row read could be counted twice by
+    the prefix cache, or once without its covered seconds.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def interval_ends(start: int, end: int, step: int) -> list[int]:
