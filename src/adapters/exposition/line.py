@@ -37,8 +37,6 @@ class SeriesText(NamedTuple):
     name: str | None
     labels: list[tuple[str, str]]
     end: int
-    # Classic label names, values with nothing to escape, no whitespace: the text can be canonical as is.
-    plain: bool = False
 
 
 # What nearly every exporter writes: name{a="1",b="2"} with no escapes and no stray whitespace.
@@ -55,8 +53,31 @@ def read_series(text: str) -> SeriesText:
         labels = plain_pairs(text[brace + 1 : end - 1])
         if len(dict(labels)) != len(labels):
             raise MalformedLine("a label is given twice")
-        return SeriesText(text[:brace], labels, end, plain=True)
+        return SeriesText(text[:brace], labels, end)
     return _read_series_escaped(text)
+
+
+def canonical_series_end(text: str) -> int:
+    """Where the series text at the start of ``text`` ends when it is plain and already canonical
+    (at least one label, names sorted and unique, no trailing comma); 0 when it is not.
+
+    Most lines of a first scrape are like this: their text is their identity, and
+    their labels need not be taken apart now.
+    """
+    plain = _PLAIN_SERIES.match(text)
+    if plain is None:
+        return 0
+    end = plain.end()
+    block = text[text.index("{") + 1 : end - 1]
+    if not block or block.endswith(","):
+        return 0
+    names = _plain_names(block.split('"'))
+    return end if names == sorted(set(names)) else 0
+
+
+def _plain_names(pieces: list[str]) -> list[str]:
+    # The name pieces are "a=", ",b=", ",c=": joined, "a=,b=,c=".
+    return "".join(pieces[0:-1:2])[:-1].split("=,")
 
 
 def plain_pairs(block: str) -> list[tuple[str, str]]:
@@ -66,9 +87,7 @@ def plain_pairs(block: str) -> list[tuple[str, str]]:
     pieces = block.split('"')
     if len(pieces) < 3:
         return []
-    # The name pieces are "a=", ",b=", ",c=": joined, "a=,b=,c=".
-    names = "".join(pieces[0:-1:2])[:-1].split("=,")
-    return list(zip(names, pieces[1::2], strict=True))
+    return list(zip(_plain_names(pieces), pieces[1::2], strict=True))
 
 
 def _read_series_escaped(text: str) -> SeriesText:

@@ -39,7 +39,14 @@ from dataclasses import dataclass, field
 
 from adapters.exposition.canonical import series_key
 from adapters.exposition.labels import KeyLabels
-from adapters.exposition.line import METRIC_NAME, MalformedLine, SeriesText, read_series, read_value
+from adapters.exposition.line import (
+    METRIC_NAME,
+    MalformedLine,
+    SeriesText,
+    canonical_series_end,
+    read_series,
+    read_value,
+)
 from domain.families import SAMPLE_NAMES
 from domain.series import Scrape, ScrapeStats, Series
 
@@ -273,7 +280,7 @@ class ExpositionParser:
                 family = self._families.get(parsed.name or "")
                 if family is None:
                     return 1
-                raw_start = 0
+                raw_start, end = 0, parsed.end
             else:
                 # The name decides before any label is read: otel_response_total_foo is not ours.
                 brace = text.find("{")
@@ -283,10 +290,14 @@ class ExpositionParser:
                     family = self._families.get(name.group()) if name else None
                     if family is None:
                         return 1
-                parsed = read_series(text)
+                end = canonical_series_end(text)
+                parsed = None
+                if not end:
+                    parsed = read_series(text)
+                    end = parsed.end
                 raw_start = self._prefix_len
-            raw = text[raw_start : parsed.end]
-            value = read_value(text[parsed.end :])
+            raw = text[raw_start:end]
+            value = read_value(text[end:])
             if value is None:
                 raise MalformedLine("value is not a number")
             match = _match_text(raw)
@@ -319,17 +330,15 @@ class ExpositionParser:
         state.samples.append((series, value))
         state.position = state.run_start = resume_at
 
-    def _new_series(self, raw: str, family: str, parsed: SeriesText) -> Series:
+    def _new_series(self, raw: str, family: str, parsed: SeriesText | None) -> Series:
+        """``parsed`` is None when ``raw`` is known to be canonical already."""
         if not raw.isascii():
             try:
                 raw.encode("utf-8")
             except UnicodeEncodeError:
                 raise MalformedLine("not valid UTF-8") from None
-        names = [name for name, _ in parsed.labels]
-        if names and parsed.plain and names == sorted(names) and not raw.endswith(",}"):
-            # The usual case: what the exporter wrote is already the canonical text,
-            # so the remembered text doubles as the identity.
+        # Canonical text doubles as the identity: one string for the remembered text and the key.
+        key = raw if parsed is None else series_key(family, parsed.labels)
+        if key == raw:
             key = raw
-        else:
-            key = series_key(family, parsed.labels)
         return Series(key=key, family=family, labels=KeyLabels(key))
