@@ -52,3 +52,43 @@ def bulk_insert(
     placeholders = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({placeholders})"
     connection.exec_driver_sql(statement, rows)
+
+
+def bulk_upsert(
+    connection: Connection,
+    table: Table,
+    key_columns: Sequence[str],
+    set_columns: Sequence[str],
+    max_columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert rows or update existing ones (same key) in one round trip.
+
+    Rows hold ``key_columns``, then ``set_columns`` (overwritten on conflict), then
+    ``max_columns`` (keep the larger of the stored and the new value), in that order.
+    PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT`` statement
+    (a statement per row costs more than the writes). SQLite: the driver's executemany.
+    """
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = [*key_columns, *set_columns, *max_columns]
+    column_list = ", ".join(quote(name) for name in columns)
+    name = quote(table.name)
+    updates = [f"{quote(c)} = excluded.{quote(c)}" for c in set_columns]
+    if connection.dialect.name == "postgresql":
+        updates += [f"{quote(c)} = GREATEST({name}.{quote(c)}, excluded.{quote(c)})" for c in max_columns]
+        arrays = ", ".join(
+            f"%s::{table.c[c].type.compile(dialect=connection.dialect)}[]" for c in columns
+        )
+        source = f"SELECT * FROM unnest({arrays})"
+        parameters: Any = tuple([row[i] for row in rows] for i in range(len(columns)))
+    else:
+        updates += [f"{quote(c)} = max({name}.{quote(c)}, excluded.{quote(c)})" for c in max_columns]
+        source = "VALUES (" + ", ".join("?" for _ in columns) + ")"
+        parameters = list(rows)
+    statement = (
+        f"INSERT INTO {name} ({column_list}) {source} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    connection.exec_driver_sql(statement, parameters)

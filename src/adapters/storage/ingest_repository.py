@@ -17,12 +17,17 @@ from sqlalchemy import Engine, Table, case, select, text
 from sqlalchemy.engine import Connection
 
 from adapters.storage import schema
-from adapters.storage.dialect import bulk_insert, greatest, insert
+from adapters.storage.dialect import bulk_insert, bulk_upsert, greatest, insert
 from application.ports.ingest import Row, SnapshotRows
 from domain.contract import Route
 from domain.timewindow import hour_of
 
 log = logging.getLogger(__name__)
+
+_ROUTE_KEY = ("cluster_id", "domain", "path_prefix", "service_key")
+_ROUTE_RECORD = ("name", "namespace", "service_name", "service_port", "tls")
+_route_key = itemgetter(*_ROUTE_KEY[1:])
+_route_record = itemgetter(*_ROUTE_RECORD)
 
 
 class SqlIngestRepository:
@@ -126,25 +131,10 @@ class SqlIngestRepository:
 
     @staticmethod
     def _upsert_routes(connection: Connection, rows: SnapshotRows) -> None:
-        if not rows.routes:
-            return
-        table = schema.route_mapping
-        statement = insert(connection, table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["cluster_id", "domain", "path_prefix", "service_key"],
-            set_={
-                "name": statement.excluded.name,
-                "namespace": statement.excluded.namespace,
-                "service_name": statement.excluded.service_name,
-                "service_port": statement.excluded.service_port,
-                "tls": statement.excluded.tls,
-                "last_seen": greatest(table.c.last_seen, statement.excluded.last_seen),
-            },
-        )
-        seen = {"cluster_id": rows.cluster_id, "last_seen": rows.ts}
         # One key order for every transaction: concurrent upserts of the same routes wait, never deadlock.
-        ordered = sorted(rows.routes, key=lambda r: (r["domain"], r["path_prefix"], r["service_key"]))
-        connection.execute(statement, [{**seen, **route} for route in ordered])
+        ordered = sorted(rows.routes, key=itemgetter(*_ROUTE_KEY[1:]))
+        values = [(rows.cluster_id, *_route_key(route), *_route_record(route), rows.ts) for route in ordered]
+        bulk_upsert(connection, schema.route_mapping, _ROUTE_KEY, _ROUTE_RECORD, ("last_seen",), values)
 
     @staticmethod
     def _bump_rollup_version(connection: Connection, rows: SnapshotRows) -> None:
