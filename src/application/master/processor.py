@@ -19,6 +19,8 @@ from domain.totals import METHODS, STATUS_CLASSES, method_bucket
 _STATUS_COLUMNS = {cls: f"status_{cls}" for cls in STATUS_CLASSES}
 _METHOD_COLUMNS = {m: (f"{m.lower()}_requests", f"{m.lower()}_errors") for m in METHODS}
 _JSON = json.JSONEncoder(separators=(",", ":"))
+_NO_CLASSES = dict.fromkeys(_STATUS_COLUMNS.values(), 0)
+_NO_METHODS = {column: 0 for columns in _METHOD_COLUMNS.values() for column in columns}
 
 # Codes and methods repeat thousands of times per snapshot: classify each once.
 
@@ -78,7 +80,7 @@ def _service_row(item: ServiceMetrics) -> tuple[Row, dict[str, int]]:
         "name": item.name,
         "requests": 0,
         "errors": 0,
-        **dict.fromkeys(_STATUS_COLUMNS.values(), 0),
+        **_NO_CLASSES,
         "latency_sum": item.latency_sum,
         "latency_count": item.latency_count,
         "tls_requests": item.tls_request_delta,
@@ -154,13 +156,11 @@ def _ingress_row(item: IngressMetrics) -> Row:
         "service_key": item.service_key,
         "requests": 0,
         "errors": 0,
-        **dict.fromkeys(_STATUS_COLUMNS.values(), 0),
+        **_NO_CLASSES,
+        **_NO_METHODS,
         "latency_sum": item.latency_sum,
         "latency_count": item.latency_count,
     }
-    for requests_column, errors_column in _METHOD_COLUMNS.values():
-        row[requests_column] = 0
-        row[errors_column] = 0
     for request in item.requests:
         delta = request.delta
         status_column, requests_column, errors_column, failed = _ingress_columns(request.code, request.method)
