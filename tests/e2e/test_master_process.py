@@ -194,6 +194,8 @@ def test_help_lists_every_master_flag_of_the_reference() -> None:
         pytest.param(["--listen", "localhost"], {}, "--listen", id="listen-no-port"),
         pytest.param(["--listen", "127.0.0.1:99999"], {}, "--listen", id="listen-port-range"),
         pytest.param(["--database-url", "mysql://db/x"], {}, "--database-url", id="database-scheme"),
+        pytest.param(["--database-url", "sqlite:////proc/none/x.db"], {}, "cannot create the directory",
+                     id="sqlite-directory"),
         pytest.param(["--log-level", "chatty"], {}, "--log-level", id="log-level"),
         pytest.param([], {"MESHSLO_STATUS_INTERVAL": "0"}, "MESHSLO_STATUS_INTERVAL", id="env-interval"),
         pytest.param(["--no-such-flag"], {}, "unrecognized arguments: --no-such-flag", id="unknown-flag"),
