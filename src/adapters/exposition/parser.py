@@ -143,13 +143,16 @@ class ExpositionParser:
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         tail = ""
         skipping = False
+        at_start = True
         for chunk in chunks:
             if not chunk:
                 continue
             stats.bytes_read += len(chunk)
             text = decoder.decode(chunk)
-            if not stats.lines and not tail and text.startswith("\ufeff"):
-                text = text[1:]  # a byte order mark is not part of the first line
+            if at_start and text:
+                at_start = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]  # a byte order mark is not part of the first line
             if skipping:
                 newline = text.find("\n")
                 if newline < 0:

@@ -142,3 +142,25 @@ def test_key_labels_behave_as_a_read_only_mapping() -> None:
         pass
     else:
         raise AssertionError("a missing label must raise KeyError")
+
+
+fragments = st.sampled_from(
+    [b"otel_response_total", b"otel_response_latency_ms_bucket", b"{", b"}", b'"', b"\\", b"=", b",", b" ",
+     b"\t", b"\n", b"\r\n", b"#", b"# EOF", b"le", b"a", b"1", b"NaN", b"+Inf", b"\xff", b"\xc3\xa9", b"{\"",
+     b'a="1"', b"_foo", b"\xef\xbb\xbf"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(fragments | st.binary(max_size=4), max_size=60), st.lists(st.integers(0, 400), max_size=6))
+def test_no_input_makes_the_parser_raise(pieces: list[bytes], cuts: list[int]) -> None:
+    body = b"".join(pieces)
+    parser = ExpositionParser()
+    first = parser.parse(split(body, cuts))
+    again = parser.parse([body])
+    assert outcome(again) == outcome(first)
+    stats = first.stats
+    assert stats.samples == len(first.samples)
+    assert stats.samples + stats.unrelated_lines + stats.malformed_lines <= stats.lines
+    text = body.removeprefix(b"\xef\xbb\xbf")  # a leading byte order mark is not a line
+    assert stats.lines == text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
