@@ -147,7 +147,10 @@ def test_key_labels_behave_as_a_read_only_mapping() -> None:
 fragments = st.sampled_from(
     [b"otel_response_total", b"otel_response_latency_ms_bucket", b"{", b"}", b'"', b"\\", b"=", b",", b" ",
      b"\t", b"\n", b"\r\n", b"#", b"# EOF", b"le", b"a", b"1", b"NaN", b"+Inf", b"\xff", b"\xc3\xa9", b"{\"",
-     b'a="1"', b"_foo", b"\xef\xbb\xbf"]
+     b'a="1"', b"_foo", b"\xef\xbb\xbf",
+     b'otel_response_total{a="1"} 1\n', b'otel_response_total{b="2",a="1"} 2\n', b"otel_response_total 3\n",
+     b'otel_response_latency_ms_bucket{le="+Inf"} 4 # {t="x"} 1\n', b'  otel_response_total{a="1"} 5\n',
+     b'{"otel_response_total",a="1"} 6\n', b'otel_response_total_foo{a="1"} 7\n']
 )  # fmt: skip
 
 
@@ -164,3 +167,12 @@ def test_no_input_makes_the_parser_raise(pieces: list[bytes], cuts: list[int]) -
     assert stats.samples + stats.unrelated_lines + stats.malformed_lines <= stats.lines
     text = body.removeprefix(b"\xef\xbb\xbf")  # a leading byte order mark is not a line
     assert stats.lines == text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(fragments, max_size=40), min_size=2, max_size=4))
+def test_what_was_parsed_before_never_changes_a_scrape(bodies: list[list[bytes]]) -> None:
+    parser = ExpositionParser()
+    for pieces in bodies:
+        body = b"".join(pieces)
+        assert outcome(parser.parse([body])) == outcome(ExpositionParser().parse([body]))
