@@ -8,6 +8,7 @@ Field names are the JSON names on the wire. Every number is an increment over
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -23,11 +24,17 @@ Name = Annotated[str, Field(min_length=1, max_length=253)]
 ClusterId = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 @lru_cache(maxsize=4096)  # the same few bounds arrive thousands of times per snapshot
 def validate_bucket_key(key: str) -> str:
     """A bucket key is a finite number or ``+Inf``; anything else is refused."""
     if key == INF_KEY:
         return key
+    # Plain number text only: Decimal alone would also take " 5 " and "1_0".
+    if not _NUMBER_TEXT.fullmatch(key):
+        raise ValueError(f"bucket key {key!r} is neither a number nor '+Inf'")
     try:
         bound = Decimal(key)
     except InvalidOperation:
