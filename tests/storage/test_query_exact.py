@@ -323,3 +323,17 @@ def test_history_has_empty_intervals(service: SloQueryService) -> None:
     assert filled == {TS1: 100, TS2: 100}
     empty = next(p for p in view.history if p.timestamp == H)
     assert (empty.rps, empty.p95, empty.availability) == (0.0, None, None)
+
+
+def test_ranges_without_data_answer_empty_not_errors(service: SloQueryService) -> None:
+    for start, end in ((H - 7200, H), (TS2 + 3600, TS2 + 7200), (H - 86400 * 7, H - 86400)):
+        topology = service.topology("c1", start, end)
+        assert (topology.nodes, topology.edges, topology.covered_seconds) == ([], [], 0)
+        domains = service.domains("c1", start, end)
+        (domain,) = domains.domains  # routes are still known
+        assert (domain.status, domain.summary.rps, domain.summary.availability) == ("unknown", 0.0, None)
+        assert domain.error_budget is None
+        assert all(s.status == "unknown" and s.latency_distribution == [] for s in domain.services)
+        assert domains.summary.status_counts.unknown == 1 and domains.summary.total_requests == 0
+        history = service.domain_history("c1", start, end, "shop.example.com")
+        assert history.points and all(p.total_requests == 0 and p.p95 is None for p in history.points)
