@@ -456,10 +456,6 @@ def measure(args: argparse.Namespace) -> None:
             check=True,
         )
         print(f"generated {args.cycles} expositions in {time.monotonic() - started:.1f}s")
-        plain = directory / "plain.prom"
-        first = directory / "cycle0.prom"
-        plain.write_bytes(gzip.decompress(first.read_bytes()) if args.gzip else first.read_bytes())
-
         server = subprocess.Popen(
             [sys.executable, __file__, "--serve", tmp, *(["--gzip"] * args.gzip)],
             stdout=subprocess.PIPE,
@@ -481,6 +477,9 @@ def measure(args: argparse.Namespace) -> None:
         )
         # Measured before anything else runs in this process: the agent's own footprint.
         print(f"peak RSS over the cycles: {_peak_rss_mb():.0f} MB")
+        plain = directory / "plain.prom"
+        first = directory / "cycle0.prom"
+        plain.write_bytes(gzip.decompress(first.read_bytes()) if args.gzip else first.read_bytes())
         _parse_alone(plain)
         _compare_with_prometheus_client(plain, args.reference_every)
 
