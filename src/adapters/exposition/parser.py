@@ -20,7 +20,21 @@ series text, and the rest of the line is the value part.
 
 The memory holds the series of the latest complete scrape and nothing else, so
 it follows the live series. A scrape that fails half-way (the chunk iterator
-raises) leaves it as it was.
+raises) leaves it as it was. A series' canonical key is, whenever the exporter
+wrote its labels sorted, the very string the line was matched by, and its
+labels are read back from that key on demand (``KeyLabels``): one copy of the
+text per series.
+
+What a line yields:
+
+- ``Series.key``: family (name without prefix) and labels sorted by name,
+  values escaped, ``response_total{a="1",b="x\\"y"}``; a series without labels
+  is keyed by its bare family name;
+- the value as a float (``NaN`` and infinities included);
+- malformed relevant lines (and overlong lines, and anything after ``# EOF``)
+  are counted in ``malformed_lines``; sample lines of other families in
+  ``unrelated_lines``; comments and blank lines in neither. Quoted UTF-8 metric
+  names (``{"otel_response_total", a="1"}``) are read like plain ones.
 
 Duplicate series within one exposition are all passed on in exposition order:
 the delta stage keeps the first one, as Prometheus does, and counts the rest.
