@@ -118,7 +118,8 @@ class ExpositionParser:
 
     One instance lives as long as the agent: it remembers the series of the
     latest scrape, in order, so the next scrape of the same series costs a
-    comparison and a ``float()`` per line.
+    comparison and a ``float()`` per line. Calls to ``parse`` must not overlap
+    (the agent scrapes from one loop).
     """
 
     def __init__(self, prefix: str = "otel_") -> None:
