@@ -4,6 +4,7 @@ The fake API answers with the query API's own response models."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,7 +147,12 @@ def test_a_slow_older_answer_never_overwrites_a_newer_one(page: Any, fake: tuple
     page.select_option("#range-select", "6h")
     page.select_option("#range-select", "24h")
     page.wait_for_function("() => document.querySelectorAll('#workload-table tbody tr').length === 5")
-    page.wait_for_timeout(2500)  # the slow 6h answer has arrived by now, and must be ignored
+    # Wait until the server has sent the slow 6h answer; the page must ignore it.
+    deadline = time.monotonic() + 15
+    while not any(params.get("time_range") == "6h" for name, params in data.requests if name == "topology"):
+        assert time.monotonic() < deadline, "the slow answer never left the server"
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(500)
     shown = page.eval_on_selector_all(
         "#workload-table tbody tr", "(rows) => rows.map((r) => r.dataset.nodeId)"
     )
