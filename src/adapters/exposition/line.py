@@ -44,6 +44,9 @@ _PLAIN_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
 _PLAIN_SERIES = re.compile(rf"[a-zA-Z_:][a-zA-Z0-9_:]*\{{(?:{_PLAIN_LABEL}(?:,{_PLAIN_LABEL})*,?)?\}}")
 
 
+_CANONICAL_SKELETON = re.compile(r'[a-zA-Z_][a-zA-Z0-9_]*="(?:,[a-zA-Z_][a-zA-Z0-9_]*=")*')
+
+
 def read_series(text: str) -> SeriesText:
     """Parse the name and label block at the start of ``text`` (leading whitespace already removed)."""
     plain = _PLAIN_SERIES.match(text)
@@ -57,22 +60,28 @@ def read_series(text: str) -> SeriesText:
     return _read_series_escaped(text)
 
 
-def canonical_series_end(text: str) -> int:
-    """Where the series text at the start of ``text`` ends when it is plain and already canonical
-    (at least one label, names sorted and unique, no trailing comma); 0 when it is not.
+def canonical_series_end(text: str, brace: int) -> int:
+    """Where the series text ends when it is plain and already canonical (at least one label,
+    classic names sorted and unique, values without escapes, no trailing comma, ``{`` right after
+    the name at ``brace``); 0 when it is not, or cannot be told this way (exemplars).
 
-    Most lines of a first scrape are like this: their text is their identity, and
-    their labels need not be taken apart now.
+    Most lines of a first scrape are like this: their text is their identity, and their labels
+    need not be taken apart now. Values hold no quote, so splitting the block on quotes gives
+    values at odd places; the even pieces joined by quotes, the block's skeleton
+    (``a=",b=",c="``), is all the structure there is to check.
     """
-    plain = _PLAIN_SERIES.match(text)
-    if plain is None:
+    close = text.rfind("}")
+    block = text[brace + 1 : close]
+    if not block or "\\" in block:
         return 0
-    end = plain.end()
-    block = text[text.index("{") + 1 : end - 1]
-    if not block or block.endswith(","):
+    pieces = block.split('"')
+    if len(pieces) % 2 == 0:  # a quote left open
         return 0
-    names = _plain_names(block.split('"'))
-    return end if names == sorted(set(names)) else 0
+    skeleton = '"'.join(pieces[0::2])
+    if not _CANONICAL_SKELETON.fullmatch(skeleton):
+        return 0
+    names = skeleton[:-2].split('=",')
+    return close + 1 if names == sorted(set(names)) else 0
 
 
 def _plain_names(pieces: list[str]) -> list[str]:

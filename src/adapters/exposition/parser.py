@@ -303,12 +303,12 @@ class ExpositionParser:
                 # The name decides before any label is read: otel_response_total_foo is not ours.
                 brace = text.find("{")
                 family = self._families.get(text[:brace]) if brace > 0 else None
+                end = canonical_series_end(text, brace) if family is not None else 0
                 if family is None:
                     name = METRIC_NAME.match(text)
                     family = self._families.get(name.group()) if name else None
                     if family is None:
                         return 1
-                end = canonical_series_end(text)
                 parsed = None
                 if not end:
                     parsed = read_series(text)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.exposition.canonical import series_key
 from adapters.exposition.line import (
     MalformedLine,
     _read_series_escaped,
@@ -25,13 +26,18 @@ from adapters.exposition.line import (
         ('m{a="1",} 5', False),  # trailing comma
         ("m{} 5", False),  # no labels: the key is the bare name
         ('m{a="x\\"y"} 5', False),  # escapes
-        ('m {a="1"} 5', False),  # whitespace
         ('m{"a.b"="1"} 5', False),  # quoted label name
-        ("m 5", False),
+        ('m{a="1", b="2"} 5', False),  # whitespace
+        ('m{a=,b"1"="2"} 5', False),  # quotes in the wrong places
+        ('m{a="1"b="2"} 5', False),  # no comma
+        ('m{a="1""} 5', False),  # a quote left open
+        ('m{a="1"} 5 # {t="x"} 1', False),  # an exemplar: left to the full grammar
+        ('m{a="1"} }', False),
     ],
 )
 def test_canonical_series_end(text: str, canonical: bool) -> None:
-    end = canonical_series_end(text)
+    # The caller has checked that the text up to the brace is a metric name.
+    end = canonical_series_end(text, text.find("{"))
     assert end == (text.rindex("}") + 1 if canonical else 0)
 
 
@@ -76,3 +82,20 @@ def test_the_plain_shortcut_reads_what_the_general_grammar_reads(
 )
 def test_read_value(rest: str, value: float | None) -> None:
     assert read_value(rest) == value
+
+
+block_pieces = st.sampled_from(
+    ['a="1"', 'b="x"', 'c=""', ",", '"', "=", "a", "b", "}", "{", " ", "\\", "é", '"="']
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(block_pieces, max_size=10), st.sampled_from([" 1", ' 1 # {t="x"} 2', "} 1", ""]))
+def test_a_text_taken_as_canonical_is_valid_and_its_own_key(pieces: list[str], rest: str) -> None:
+    text = "metric{" + "".join(pieces) + "}" + rest
+    end = canonical_series_end(text, len("metric"))
+    if not end:
+        return
+    parsed = read_series(text)
+    assert parsed.end == end
+    assert series_key("metric", parsed.labels) == text[:end]
