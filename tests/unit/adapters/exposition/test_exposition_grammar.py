@@ -244,6 +244,8 @@ class TestMalformedLines:
             'otel_response_total{1a="x"} 1',  # bad label name
             'otel_response_total{a="1",a="2"} 1',  # label given twice
             'otel_response_total{a="1"b="2"} 1',  # missing comma
+            'otel_response_total{a="1""} 1',  # a quote left open
+            'otel_response_total{a=,b"1"="2"} 1',  # quotes in the wrong places
             'otel_response_total{a="1",,b="2"} 1',  # empty label
             'otel_response_total{a="x\\',  # backslash at the end
             "otel_response_total",  # name only
