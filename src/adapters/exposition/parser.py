@@ -130,7 +130,9 @@ class ExpositionParser:
         self._starts: tuple[str, ...] = tuple(sorted(self._families))
         self._order: list[str] = []
         self._order_series: list[Series] = []
-        self._index: dict[str, int] = {}
+        # Match text → position in the order; built when a scrape first leaves the order, so a
+        # scrape that follows it exactly (the steady state) never pays for it, nor holds it.
+        self._index: dict[str, int] | None = None
 
     @property
     def prefix(self) -> str:
@@ -207,7 +209,12 @@ class ExpositionParser:
                 order_series.append(segment[1])
         self._order = order
         self._order_series = order_series
-        self._index = {text: position for position, text in enumerate(order)}
+        self._index = None
+
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {text: position for position, text in enumerate(self._order)}
+        return self._index
 
     def _consume(self, lines: list[str], state: _Pass) -> None:
         """The hot loop: every line of the exposition passes here once."""
@@ -268,7 +275,7 @@ class ExpositionParser:
         end = line.rfind("}")
         if end > 0:
             text = line[self._prefix_len : end + 1]
-            position = self._index.get(text)
+            position = self._positions().get(text)
             if position is not None:
                 value = read_value(line[end + 1 :])
                 if value is None:
@@ -319,7 +326,7 @@ class ExpositionParser:
             if value is None:
                 raise MalformedLine("value is not a number")
             match = _match_text(raw)
-            position = self._index.get(match)
+            position = self._positions().get(match)
             if position is not None:
                 series = self._order_series[position]
                 resume_at = position + 1
