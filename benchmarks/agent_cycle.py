@@ -396,6 +396,15 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_mb() -> float:
+    """Resident set size now (Linux), 0 where /proc is not available."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return 0.0
+
+
 class _Clock:
     """Wall and CPU time of a block: the machine is shared, so CPU time is the steadier figure."""
 
@@ -535,7 +544,8 @@ def _run_cycles(base: str, cycles: int, pause_gc: bool) -> list[_Clock]:
             print(
                 f"  cycle {cycle}: {clock} (HTTP scrape + parse {clock.scrape_cpu:.2f}s CPU,"
                 f" delta + aggregate {clock.cpu - clock.scrape_cpu:.2f}s CPU),"
-                f" {result.stats.deltas_emitted:,} deltas; {summary}{idle}"
+                f" {result.stats.deltas_emitted:,} deltas; {summary}{idle};"
+                f" RSS {_rss_mb():.0f} MB, peak so far {_peak_rss_mb():.0f} MB"
             )
             if cycle + 1 < cycles:
                 control.get(f"{base}/advance").raise_for_status()
