@@ -270,3 +270,20 @@ def test_the_detail_still_shows_when_status_history_fails(page: Any, fake: tuple
     wait_for_detail(page, node_id)
     assert "The status history could not be read." in page.inner_text("#detail [data-changes=service]")
     assert page.locator("#detail [data-metric=rps]").count() == 1
+
+
+def test_on_a_narrow_screen_the_detail_scrolls_into_view(browser: Any, fake: tuple[FakeData, str]) -> None:
+    data, url = fake
+    context = browser.new_context(viewport={"width": 900, "height": 700}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        open_mesh(page, url)
+        page.locator(f"#workload-table tbody tr[data-node-id='{data.topology.nodes[0].id}'] button").click()
+        page.wait_for_selector("#detail[data-state=ready]")
+        page.wait_for_function(
+            """() => { const box = document.querySelector('#detail').getBoundingClientRect();
+                       const bar = document.querySelector('.topbar').getBoundingClientRect();
+                       return box.top >= bar.bottom - 1 && box.top < window.innerHeight; }"""
+        )
+    finally:
+        context.close()

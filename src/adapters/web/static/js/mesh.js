@@ -9,6 +9,7 @@ import { statusChangeList } from "./changes.js";
 import { detailFrom, splitId, statusChangesFrom, topologyFrom } from "./model.js";
 
 const CHANGES_SHOWN = 8;
+const NARROW = window.matchMedia("(max-width: 1100px)"); // keep in step with dashboard.css
 const STATUS_RANK = { critical: 3, warning: 2, healthy: 1, unknown: 0 };
 const CODE_COLORS = { "1xx": "#7d8796", "2xx": "#2fb67c", "3xx": "#5ec8f2", "4xx": "#e9a23b", "5xx": "#e5484d" };
 
@@ -144,6 +145,8 @@ export class MeshLayer {
       return;
     }
     this.loadDetail(this.selected, { quiet: false });
+    // On narrow screens the panel sits below the graph: bring it into view.
+    if (NARROW.matches) this.detail.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
   closeDetail() {
