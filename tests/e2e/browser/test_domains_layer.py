@@ -95,8 +95,12 @@ def test_backend_link_jumps_to_the_workload_in_the_mesh_layer(
     open_domains(page, master_url)
     service = next(d for d in domains(api)["domains"] if d["domain"] == "api.example.com")["services"][0]
     assert service["backend_service_ids"] == ["shop/checkout"]
-    card_of(page, "api.example.com").locator("button.backend-link").click()
+    link = card_of(page, "api.example.com").locator("button.backend-link")
+    link.scroll_into_view_if_needed()
+    assert page.evaluate("() => window.scrollY") > 0
+    link.click()
     wait_for_detail(page, "shop/checkout")
+    assert page.evaluate("() => window.scrollY") == 0
     assert page.get_attribute("#tab-mesh", "aria-selected") == "true"
     assert page.is_hidden("#layer-domains")
     assert page.inner_text("#detail .detail-title") == "checkout"

@@ -110,6 +110,9 @@ class Dashboard {
   jumpToWorkload(id) {
     this.selected = id;
     this.layers.mesh.selected = id;
+    this.layers.mesh.revealDetail = true;
+    // The domains list may have been scrolled far down: start the mesh layer at its top.
+    window.scrollTo({ top: 0 });
     this.showLayer("mesh");
   }
 

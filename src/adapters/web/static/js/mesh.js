@@ -63,6 +63,7 @@ export class MeshLayer {
     this.sort = { key: "rps", direction: -1 };
     this.filter = "";
     this.detailAbort = null;
+    this.revealDetail = false;
     this.graph = new MeshGraph(root.querySelector("#graph"), { onSelect: (id) => this.context.onSelect(id) });
     this.table = root.querySelector("#workload-table");
     this.detail = root.querySelector("#detail");
@@ -145,7 +146,12 @@ export class MeshLayer {
       return;
     }
     this.loadDetail(this.selected, { quiet: false });
-    // On narrow screens the panel sits below the graph: bring it into view.
+    this.revealDetailOnNarrowScreens();
+  }
+
+  // On narrow screens the panel sits below the graph: bring it into view.
+  revealDetailOnNarrowScreens() {
+    this.revealDetail = false;
     if (NARROW.matches) this.detail.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
@@ -183,6 +189,8 @@ export class MeshLayer {
       ]);
       if (abort.signal.aborted) return;
       this.renderDetail(id, detailFrom(detailRaw), changesRaw === null ? null : statusChangesFrom(changesRaw));
+      // Arrived from a domain card's backend link.
+      if (this.revealDetail) this.revealDetailOnNarrowScreens();
     } catch (error) {
       if (error.name === "AbortError") return;
       this.detail.dataset.state = "error";
