@@ -29,7 +29,12 @@ class _Deadline(Exception):
 
 
 class HttpMetricsSource:
-    """Scrapes ``metrics_url``; ``timeout`` bounds the whole scrape, not only each network wait.
+    """Scrapes ``metrics_url``.
+
+    ``timeout`` bounds each network wait (connect, every read) and, checked as
+    each chunk arrives, the whole transfer: a body that trickles in is cut once
+    the scrape has taken longer than ``timeout``, a stalled one after at most
+    one more read timeout.
 
     After each scrape (good or failed) ``last_duration_seconds`` and
     ``last_wire_bytes`` (bytes as transferred, before decompression) describe it,
