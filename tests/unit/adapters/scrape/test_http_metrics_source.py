@@ -116,6 +116,14 @@ def redirect(request: http.server.BaseHTTPRequestHandler) -> None:
     request.end_headers()
 
 
+def hang_up(request: http.server.BaseHTTPRequestHandler) -> None:
+    request.close_connection = True  # no status line at all
+
+
+def empty(request: http.server.BaseHTTPRequestHandler) -> None:
+    send(request, 200, b"")
+
+
 def health_ok(request: http.server.BaseHTTPRequestHandler) -> None:
     send(request, 200, b'{"status":"Server available"}')
 
@@ -137,6 +145,8 @@ ROUTES: dict[str, Handler] = {
     "/broken-gzip": broken_gzip,
     "/protobuf": protobuf,
     "/redirect": redirect,
+    "/hang-up": hang_up,
+    "/empty": empty,
     "/health": health_ok,
     "/health-down": health_down,
 }
@@ -243,6 +253,18 @@ def test_a_body_slower_than_the_timeout_is_a_scrape_error(base: str) -> None:
 def test_a_body_cut_short_is_a_scrape_error(base: str, path: str) -> None:
     with source(f"{base}{path}") as metrics, pytest.raises(ScrapeError, match="broken off"):
         metrics.scrape()
+
+
+def test_a_server_hanging_up_without_an_answer_is_a_scrape_error(base: str) -> None:
+    with source(f"{base}/hang-up") as metrics, pytest.raises(ScrapeError, match="hang-up"):
+        metrics.scrape()
+
+
+def test_an_empty_body_is_an_empty_scrape(base: str) -> None:
+    with source(f"{base}/empty") as metrics:
+        scrape = metrics.scrape()
+    assert scrape.samples == []
+    assert scrape.stats.lines == 0
 
 
 def test_a_body_that_cannot_be_decompressed_is_a_scrape_error(base: str) -> None:
