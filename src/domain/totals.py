@@ -53,21 +53,19 @@ class LatencyTotals:
 
 
 @dataclass(slots=True)
-class WorkloadTotals(LatencyTotals):
+class RequestTotals(LatencyTotals):
+    """Requests, errors by status class and latency: what workloads and backends share."""
+
     requests: int = 0
     errors: int = 0
     status_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_CLASSES, 0))
-    tls_requests: int = 0
-    total_requests: int = 0
 
-    def add(self, other: WorkloadTotals) -> None:
+    def add_requests(self, other: RequestTotals) -> None:
         self.add_latency(other.latency_sum, other.latency_count, other.buckets)
         self.requests += other.requests
         self.errors += other.errors
         for key, value in other.status_classes.items():
             self.status_classes[key] = self.status_classes.get(key, 0) + value
-        self.tls_requests += other.tls_requests
-        self.total_requests += other.total_requests
 
     @property
     def availability(self) -> float | None:
@@ -76,6 +74,17 @@ class WorkloadTotals(LatencyTotals):
     @property
     def error_rate(self) -> float | None:
         return slo.error_rate(self.requests, self.errors)
+
+
+@dataclass(slots=True)
+class WorkloadTotals(RequestTotals):
+    tls_requests: int = 0
+    total_requests: int = 0
+
+    def add(self, other: WorkloadTotals) -> None:
+        self.add_requests(other)
+        self.tls_requests += other.tls_requests
+        self.total_requests += other.total_requests
 
     @property
     def mtls_percent(self) -> float | None:
@@ -105,28 +114,13 @@ class EdgeTotals:
 
 
 @dataclass(slots=True)
-class IngressTotals(LatencyTotals):
-    requests: int = 0
-    errors: int = 0
-    status_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_CLASSES, 0))
+class IngressTotals(RequestTotals):
     # method → [requests, errors]
     methods: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, other: IngressTotals) -> None:
-        self.add_latency(other.latency_sum, other.latency_count, other.buckets)
-        self.requests += other.requests
-        self.errors += other.errors
-        for key, value in other.status_classes.items():
-            self.status_classes[key] = self.status_classes.get(key, 0) + value
+        self.add_requests(other)
         for method, (requests, errors) in other.methods.items():
             mine = self.methods.setdefault(method, [0, 0])
             mine[0] += requests
             mine[1] += errors
-
-    @property
-    def availability(self) -> float | None:
-        return slo.availability(self.requests, self.errors)
-
-    @property
-    def error_rate(self) -> float | None:
-        return slo.error_rate(self.requests, self.errors)
