@@ -45,10 +45,8 @@ time. Content after ``# EOF`` is not read and counts as malformed.
 from __future__ import annotations
 
 import codecs
-import gc
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from adapters.exposition.canonical import series_key
@@ -61,6 +59,7 @@ from adapters.exposition.line import (
     read_series,
     read_value,
 )
+from application.agent.gc_pause import cyclic_gc_paused
 from domain.families import SAMPLE_NAMES
 from domain.series import Scrape, ScrapeStats, Series
 
@@ -70,23 +69,6 @@ MAX_LINE_CHARS = 1 << 20
 
 # First characters that need a closer look: indentation, a quoted metric name, a CR-only line.
 _UNUSUAL_START = " \t{\r"
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Hold off the cycle collector while hundreds of thousands of acyclic objects are created.
-
-    Each generation-0 pass would otherwise promote them and the full passes that
-    follow walk every live series: a third of a large scrape's CPU time, for
-    objects that can never form a cycle.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _match_text(raw: str) -> str:
@@ -148,7 +130,7 @@ class ExpositionParser:
         Exceptions raised by ``chunks`` propagate unchanged and leave the parser's memory untouched.
         """
         taken_at = time.time() if timestamp is None else timestamp
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             state = self._read(chunks)
             self._remember(state)
         state.stats.samples = len(state.samples)

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from application.agent.gc_pause import cyclic_gc_paused
 from application.ports.agent import MetricsSource, RouteSource
 from domain.agent.aggregate import Aggregator, infer_nginx_routes
 from domain.agent.deltas import CounterDeltas
@@ -117,6 +118,12 @@ class CollectUseCase:
             stats.no_data_reason = f"scrape at {timestamp} does not follow the previous one at {window_start}"
             return CollectResult(None, stats)
 
+        with cyclic_gc_paused():
+            return self._advance(scrape, stats, timestamp, window_start)
+
+    def _advance(
+        self, scrape: Scrape, stats: CollectStats, timestamp: int, window_start: int | None
+    ) -> CollectResult:
         kept, backends = self._classify(scrape, stats)
         batch = self._deltas.compute(kept)
         stats.first_sightings = batch.first_sightings
