@@ -5,11 +5,18 @@
 The counters' state moves forward only when a whole interval has been built:
 a failed scrape, or a second scrape within the same second, leaves it as it
 was, so the next good scrape's deltas cover the gap and nothing is lost.
+
+Snapshot timestamps are whole seconds, so a scrape in the same second as the
+previous one could not be reported. Rather than scrape and discard (a counter
+restart right after such a scrape would then go unseen), a cycle that starts
+in that second first waits for the next one.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,8 +103,12 @@ class CollectUseCase:
         route_source: RouteSource,
         options: CollectOptions,
         deltas: CounterDeltas | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._source = source
+        self._clock = clock
+        self._sleep = sleep
         self._route_source = route_source
         self._options = options
         self._deltas = deltas if deltas is not None else CounterDeltas()
@@ -109,6 +120,7 @@ class CollectUseCase:
 
     def run(self) -> CollectResult:
         """One cycle. Raises ScrapeError (state unchanged) when the scrape fails."""
+        self._wait_for_a_new_second()
         scrape = self._source.scrape()
         stats = CollectStats(scrape=scrape.stats)
         timestamp = int(scrape.timestamp)
@@ -120,6 +132,14 @@ class CollectUseCase:
 
         with cyclic_gc_paused():
             return self._advance(scrape, stats, timestamp, window_start)
+
+    def _wait_for_a_new_second(self) -> None:
+        if self._last_timestamp is None:
+            return
+        wait = self._last_timestamp + 1 - self._clock()
+        # More than a second means the clock went back: the timestamp check below handles that.
+        if 0 < wait <= 1:
+            self._sleep(wait)
 
     def _advance(
         self, scrape: Scrape, stats: CollectStats, timestamp: int, window_start: int | None

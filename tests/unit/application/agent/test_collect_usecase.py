@@ -226,3 +226,49 @@ def test_failed_and_same_second_scrapes_lose_nothing(data: st.DataObject) -> Non
         assert sum(s.total_request_delta for s in result.data.services) == expected
         observed = list(values)
     assert all(earlier[1] == later[0] for earlier, later in itertools.pairwise(windows))
+
+
+class ScrapeAtClock:
+    """A metrics source whose scrapes are taken at the (fake) clock's time."""
+
+    def __init__(self) -> None:
+        self.now = 5000.2
+        self.value = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def scrape(self) -> Scrape:
+        self.value += 7
+        return scrape(self.now, [(ok("pod-1"), self.value)])
+
+    def healthy(self) -> bool:
+        return True
+
+
+def test_a_cycle_in_the_same_second_waits_for_the_next_one_instead_of_discarding_its_scrape() -> None:
+    source = ScrapeAtClock()
+    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions(), clock=source.clock, sleep=source.sleep)
+    collect.run()  # baseline at 5000
+    source.now = 5000.7
+    result = collect.run()
+    assert source.slept == [pytest.approx(0.3)]
+    assert result.data is not None
+    assert (result.data.window_start, result.data.timestamp) == (5000, 5001)
+    assert total(result.data) == 7
+
+
+def test_no_wait_once_the_second_has_passed_or_when_the_clock_went_back() -> None:
+    source = ScrapeAtClock()
+    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions(), clock=source.clock, sleep=source.sleep)
+    collect.run()
+    source.now = 5030.0
+    assert collect.run().data is not None
+    source.now = 4000.0  # clock stepped back: no sleeping for a thousand seconds
+    assert collect.run().data is None
+    assert source.slept == []
