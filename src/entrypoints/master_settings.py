@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from application.master.aggregator import MIN_RAW_RETENTION_SECONDS
 from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -68,6 +69,25 @@ class MasterSettings(ProcessSettings):
         scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"{value!r} is neither a sqlite:// nor a postgresql:// URL")
+        return value
+
+    @field_validator("raw_retention")
+    @classmethod
+    def _raw_outlives_the_rollup(cls, value: float) -> float:
+        # The previous hour is rolled up from raw rows: they must outlive it by a margin.
+        if value < MIN_RAW_RETENTION_SECONDS:
+            raise ValueError(
+                f"must be at least {MIN_RAW_RETENTION_SECONDS // 3600}h so that every hour is rolled up "
+                f"before its raw rows expire, got {value:g} s"
+            )
+        return value
+
+    @field_validator("hourly_retention")
+    @classmethod
+    def _hourly_outlives_raw(cls, value: float, info: ValidationInfo) -> float:
+        raw = info.data.get("raw_retention")
+        if raw is not None and value < raw:
+            raise ValueError(f"must not be shorter than --raw-retention ({raw:g} s), got {value:g} s")
         return value
 
     @field_validator("ingest_token", "read_token")
