@@ -8,7 +8,6 @@ the rows that went into a key, ``sample_count`` the number of those rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -19,7 +18,6 @@ WorkloadKey = tuple[str, str]  # (namespace, name)
 EdgeKey = tuple[str, str, str, str]  # (src_ns, src_name, dst_ns, dst_name)
 
 T = TypeVar("T", WorkloadTotals, EdgeTotals, IngressTotals)
-K = TypeVar("K")
 
 
 @dataclass(slots=True)
@@ -104,41 +102,3 @@ class HourRollup:
     def __post_init__(self) -> None:
         if self.hour % HOUR:
             raise ValueError(f"hour {self.hour} is not the start of an hour")
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.services or self.edges or self.ingress) and self.coverage.sample_count == 0
-
-
-def fold(
-    rows: Iterable[tuple[K, T, float]], make: Callable[[], T]
-) -> dict[K, Rolled[T]]:
-    """Sum raw rows ``(key, totals, window_seconds)`` per key."""
-    out: dict[K, Rolled[T]] = {}
-    for key, totals, window_seconds in rows:
-        rolled = out.get(key)
-        if rolled is None:
-            rolled = out[key] = Rolled(make())
-        rolled.totals.add(totals)  # type: ignore[arg-type]
-        rolled.coverage.add(window_seconds)
-    return out
-
-
-def fold_ingress(rows: Iterable[tuple[str, int, IngressTotals, float, str, str]]) -> dict[str, IngressRolled]:
-    """Sum raw ingress rows ``(service_key, ts, totals, window_seconds, domain, path)``.
-
-    The domain and path of the newest row with a route win.
-    """
-    out: dict[str, IngressRolled] = {}
-    newest_route: dict[str, int] = {}
-    for key, ts, totals, window_seconds, domain, path in rows:
-        rolled = out.get(key)
-        if rolled is None:
-            rolled = out[key] = IngressRolled(IngressTotals())
-        rolled.totals.add(totals)
-        rolled.coverage.add(window_seconds)
-        if (domain or path) and ts >= newest_route.get(key, -1):
-            newest_route[key] = ts
-            rolled.domain = domain
-            rolled.path = path
-    return out

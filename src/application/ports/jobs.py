@@ -78,13 +78,6 @@ class RetentionStore(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class CurrentStatus:
-    target_type: str
-    key: str
-    status: str
-
-
 class StatusUpdate(Protocol):
     """One cluster's status evaluation, inside one transaction."""
 

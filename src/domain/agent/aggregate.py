@@ -176,10 +176,6 @@ class Aggregator:
         elif isinstance(role, ProbeRequests):
             self._probes[role.pod] = self._probes.get(role.pod, 0.0) + delta
 
-    def add_all(self, deltas: Iterable[tuple[Role, float]]) -> None:
-        for role, delta in deltas:
-            self.add(role, delta)
-
     def _apply_probe_compensation(self) -> None:
         for pod_key, pod in self._pods.items():
             buckets, count = compensate(pod.buckets, pod.count, self._probes.get(pod_key, 0.0))
