@@ -21,8 +21,8 @@ def hour_of(timestamp: int) -> int:
 class RangePlan:
     """Which part of ``(start, end]`` to read from raw rows and which from hourly rows.
 
-    ``raw`` lists half-open ``(lo, hi]`` timestamp ranges; ``hours`` the start of
-    each complete hour, all of which lie inside the range.
+    ``raw`` lists half-open ``(lo, hi]`` timestamp ranges, each inside one hour;
+    ``hours`` the start of each complete hour, all of which lie inside the range.
     """
 
     raw: tuple[tuple[int, int], ...]
@@ -35,6 +35,8 @@ def plan_range(start: int, end: int) -> RangePlan:
     first_full = -(-start // HOUR) * HOUR  # first hour boundary >= start
     last_full_end = (end // HOUR) * HOUR  # last hour boundary <= end
     if first_full >= last_full_end:
+        if start < first_full < end:  # crosses one hour boundary without a complete hour
+            return RangePlan(raw=((start, first_full), (first_full, end)), hours=())
         return RangePlan(raw=((start, end),), hours=())
     raw: list[tuple[int, int]] = []
     if start < first_full:

@@ -37,7 +37,7 @@ from adapters.storage.row_sums import RowSums
 from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, build_totals, new_sums
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.ports import ClusterInfo, Interval, RouteInfo
-from domain.timewindow import HOUR, hour_of
+from domain.timewindow import HOUR, hour_of, plan_range
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
 T = TypeVar("T", WorkloadTotals, EdgeTotals, IngressTotals)
@@ -382,16 +382,16 @@ class SqlStatsReader:
             )
         }
         stale = {hour for hour, (_, version, done) in states.items() if version != done}
-        full_lo = -(-start // HOUR) * HOUR
-        full_hi = (end // HOUR) * HOUR
-        full_hours = range(full_lo, full_hi, HOUR)
-        pieces = _partial_pieces(start, end, full_lo, full_hi)
+        plan = plan_range(start, end)
+        full_hours, pieces = plan.hours, plan.raw
         if not prefixes:
             parts: list[_Part] = []
-            if full_lo < full_hi:
+            if full_hours:
                 stale_full = tuple(h for h in full_hours if h in stale)
                 fingerprint = tuple(states[h] for h in full_hours if h in states)
-                parts.append(_HourlyPart(full_lo, full_hi, stale_full, fingerprint=fingerprint))
+                parts.append(
+                    _HourlyPart(full_hours[0], full_hours[-1] + HOUR, stale_full, fingerprint=fingerprint)
+                )
                 parts.extend(_RawPart(h, h + HOUR) for h in stale_full)
             parts.extend(_RawPart(lo, hi) for lo, hi in pieces)
             return parts
@@ -472,15 +472,6 @@ def interval_ends(start: int, end: int, step: int) -> list[int]:
 def _interval_end(moment: int, step: int) -> int:
     """End of the interval ``(e - step, e]`` that holds ``moment``."""
     return -(-moment // step) * step
-
-
-def _partial_pieces(start: int, end: int, full_lo: int, full_hi: int) -> list[tuple[int, int]]:
-    """The parts of ``(start, end]`` outside complete hours, cut so each lies in one hour."""
-    if full_lo < full_hi:
-        pieces = [(start, full_lo), (full_hi, end)]
-    else:
-        pieces = [(start, end)] if hour_of(start + 1) == hour_of(end) else [(start, full_lo), (full_lo, end)]
-    return [(lo, hi) for lo, hi in pieces if hi > lo]
 
 
 def _coverage_columns(is_raw: bool) -> tuple[Table, ColumnElement[Any], ColumnElement[Any]]:

@@ -16,6 +16,12 @@ def test_range_inside_one_hour_is_all_raw() -> None:
     assert plan.hours == ()
 
 
+def test_range_crossing_an_hour_boundary_is_cut_there() -> None:
+    plan = plan_range(3000, 4000)
+    assert plan.raw == ((3000, 3600), (3600, 4000))
+    assert plan.hours == ()
+
+
 def test_aligned_range_is_all_hourly() -> None:
     plan = plan_range(3600, 3 * 3600)
     assert plan.raw == ()
@@ -42,3 +48,5 @@ def test_every_timestamp_is_covered_exactly_once(start: int, length: int, probe:
     assert in_raw + in_hours == 1
     for h in plan.hours:
         assert start <= h and h + HOUR <= end
+    for lo, hi in plan.raw:
+        assert lo < hi and hour_of(lo + 1) == hour_of(hi)
