@@ -15,8 +15,9 @@ from sqlalchemy import Engine, select
 from tests.storage.snapshot_builders import edge, route, row_counts, service, snapshot
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
+from adapters.storage.migrate import upgrade_to_head
 from application.master.processor import snapshot_rows
 from domain.contract import Route, SLOSnapshot
 from domain.timewindow import hour_of
@@ -27,7 +28,7 @@ TS = 1_764_312_030  # 06:40:30 UTC, inside the hour starting 1_764_309_600
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 

@@ -16,7 +16,8 @@ from sqlalchemy import Engine, delete, func, select
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
 from adapters.storage.row_sums import BoundIndex, RowSums
 from adapters.storage.stats_reader import SqlStatsReader
@@ -29,7 +30,7 @@ STEP = 300
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 

@@ -10,8 +10,9 @@ from tests.storage.raw_rows import fetch
 from tests.storage.snapshot_builders import ingress, route, service, snapshot
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.rollup_repository import SqlRollupRepository
 from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
@@ -29,7 +30,7 @@ TS = 1_764_312_030
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.target_repository import SqlTargetRepository
 from domain.target_rules import InvalidTarget
 from domain.targets import TargetRecord
@@ -16,7 +17,7 @@ from domain.targets import TargetRecord
 @pytest.fixture
 def repository(database_url: str) -> Iterator[SqlTargetRepository]:
     engine: Engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield SqlTargetRepository(engine)
     engine.dispose()
 
