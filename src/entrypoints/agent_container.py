@@ -14,7 +14,7 @@ from importlib import metadata
 from dependency_injector import containers, providers
 
 from adapters.agent_http.metrics import agent_registry
-from adapters.agent_http.server import AgentHttpServer, parse_listen
+from adapters.agent_http.server import AgentHttpServer
 from adapters.agent_state.state_file import StateFile
 from adapters.exposition.parser import ExpositionParser
 from adapters.master_client.http_client import HttpMasterClient, RetryPolicy
@@ -26,6 +26,7 @@ from application.agent.cycle import AgentLoop, LoopOptions
 from application.agent.send import SendUseCase
 from application.agent.status import AgentStatus
 from entrypoints.agent_settings import AgentSettings
+from entrypoints.listen import parse_listen
 
 # /healthz turns 503 after this many intervals without a successful cycle.
 STALE_INTERVALS = 3

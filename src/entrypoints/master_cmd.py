@@ -7,7 +7,7 @@ import logging
 import sys
 
 from entrypoints.config import load_settings
-from entrypoints.master_settings import MasterSettings, split_listen
+from entrypoints.master_settings import MasterSettings
 
 __all__ = ["MasterSettings", "build_app", "run"]
 
@@ -46,7 +46,7 @@ def run(argv: list[str]) -> int:
 
     import uvicorn
 
-    host, port = split_listen(settings.listen)
+    host, port = settings.listen_address
     app = build_app(settings)
     _tune_garbage_collector()
     log.info("starting master on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))

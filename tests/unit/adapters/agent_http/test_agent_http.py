@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.unit.application.agent.delivery_fakes import FakeMasterClient, make_snapshot
 
 from adapters.agent_http.metrics import agent_registry
-from adapters.agent_http.server import AgentHttpServer, parse_listen
+from adapters.agent_http.server import AgentHttpServer
 from adapters.master_client.spool import SnapshotSpool
 from application.agent.send import SendUseCase
 from application.agent.status import AgentStatus, CollectCounters
@@ -110,18 +110,3 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
 
 def test_unknown_path_is_404(rig: Rig) -> None:
     assert httpx.get(f"http://127.0.0.1:{rig[0].port}/nope").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("0.0.0.0:9464", ("0.0.0.0", 9464)), (":9464", ("0.0.0.0", 9464)), ("[::1]:80", ("::1", 80)),
-     ("", None), ("  ", None)],
-)
-def test_parse_listen(value: str, expected: tuple[str, int] | None) -> None:
-    assert parse_listen(value) == expected
-
-
-@pytest.mark.parametrize("value", ["9464", "host:", "host:99999", "host:http"])
-def test_parse_listen_rejects(value: str) -> None:
-    with pytest.raises(ValueError, match="HOST:PORT"):
-        parse_listen(value)
