@@ -82,11 +82,7 @@ class MasterContainer(containers.DeclarativeContainer):
     )
     cleaner = providers.Singleton(Cleaner, retention_repository, retention)
     status_checker = providers.Singleton(
-        StatusChecker,
-        stats=stats_reader,
-        targets=target_repository,
-        store=status_repository,
-        defaults=default_target,
+        StatusChecker, stats_reader, target_repository, status_repository, default_target
     )
     # One line per job: its name (threads, logs, metrics), the job and its interval.
     scheduled_jobs = providers.List(

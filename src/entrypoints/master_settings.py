@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from application.master.aggregator import MIN_RAW_RETENTION_SECONDS
 from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
 from entrypoints.listen import parse_listen
-
-LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+from entrypoints.settings_types import LogLevel, OptionalText
 
 
 def _positive(default: str, description: str) -> Any:
@@ -24,8 +23,8 @@ class MasterSettings(ProcessSettings):
         description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB",
     )
     listen: str = Field("127.0.0.1:8080", description="HOST:PORT to serve the API and dashboard on")
-    ingest_token: str | None = Field(None, description="bearer token agents must send (none: open ingest)")
-    read_token: str | None = Field(None, description="bearer token readers must send (none: open reads)")
+    ingest_token: OptionalText = Field(None, description="bearer token agents must send (none: open ingest)")
+    read_token: OptionalText = Field(None, description="bearer token readers must send (none: open reads)")
     allowed_clusters: CommaList = Field(
         default_factory=list, description="comma-separated cluster ids accepted (empty: any)"
     )
@@ -86,13 +85,3 @@ class MasterSettings(ProcessSettings):
         if raw is not None and value < raw:
             raise ValueError(f"must not be shorter than --raw-retention ({raw:g} s), got {value:g} s")
         return value
-
-    @field_validator("ingest_token", "read_token")
-    @classmethod
-    def _empty_token_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _log_level_lower(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
