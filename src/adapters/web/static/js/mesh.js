@@ -79,6 +79,18 @@ export class MeshLayer {
       this.renderTable();
     });
     root.querySelector("#graph-fit").addEventListener("click", () => this.graph.fit());
+    // A phone shows a few of the nine columns: say that the rest is a sideways scroll away.
+    this.scroller = root.querySelector(".table-scroll");
+    this.scrollHint = root.querySelector("[data-role=scroll-hint]");
+    new ResizeObserver(() => this.showScrollHint()).observe(this.scroller);
+    this.scroller.addEventListener("scroll", () => this.showScrollHint(), { passive: true });
+  }
+
+  showScrollHint() {
+    const { scrollWidth, clientWidth, scrollLeft } = this.scroller;
+    const more = scrollWidth - clientWidth - scrollLeft > 1;
+    this.scrollHint.hidden = scrollWidth <= clientWidth + 1;
+    this.scroller.classList.toggle("more-right", more);
   }
 
   async load(signal) {
@@ -132,6 +144,7 @@ export class MeshLayer {
       return row;
     });
     this.table.tBodies[0].replaceChildren(...rows);
+    this.showScrollHint();
     this.count.textContent = visible.length === this.topology.nodes.length
       ? `${visible.length} workloads`
       : `${visible.length} of ${this.topology.nodes.length} workloads`;
