@@ -41,7 +41,7 @@ def settle(page: Any) -> None:
 
 def assert_tidy(page: Any, root: str, minimum: int) -> None:
     checked, problems = layout_problems(page, root)
-    assert checked >= minimum, f"only {checked} blocks found under {root}: the selectors no longer match the page"
+    assert checked >= minimum, f"only {checked} blocks under {root}: the selectors no longer match the page"
     assert problems == [], "\n".join(problems)
 
 
@@ -69,7 +69,8 @@ def test_domain_cards_never_overlap(sized: Any, master_url: str) -> None:
     for card in sized.locator("#domain-cards article").all():
         card.scroll_into_view_if_needed()
     sized.wait_for_function(
-        "() => [...document.querySelectorAll('.domain-history')].every((box) => ['ready', 'error'].includes(box.dataset.state))"
+        """() => [...document.querySelectorAll('.domain-history')]
+            .every((box) => ['ready', 'error'].includes(box.dataset.state))"""
     )
     settle(sized)
     assert_tidy(sized, "#layer-domains", 20)
@@ -79,7 +80,9 @@ def test_a_wide_workload_table_says_it_scrolls_on_a_phone(sized: Any, master_url
     sized.goto(f"{master_url}/")
     wait_for(sized, READY_MESH)
     hint = sized.locator("[data-role=scroll-hint]")
-    overflows = sized.evaluate("() => { const s = document.querySelector('.table-scroll'); return s.scrollWidth > s.clientWidth; }")
+    overflows = sized.evaluate(
+        "() => { const s = document.querySelector('.table-scroll'); return s.scrollWidth > s.clientWidth; }"
+    )
     assert hint.is_visible() == overflows
     if sized.viewport_size == PHONE:
         assert overflows, "nine columns cannot fit 390 px: the hint is what this test is about"
@@ -92,7 +95,8 @@ def test_graph_nodes_carry_legible_labels(sized: Any, master_url: str) -> None:
     shown = sized.evaluate(
         """() => {
             const cy = window.meshslo.cy;
-            return cy.nodes().map((n) => [n.id(), n.numericStyle('font-size') * cy.zoom(), n.numericStyle('min-zoomed-font-size')]);
+            return cy.nodes().map((n) =>
+                [n.id(), n.numericStyle('font-size') * cy.zoom(), n.numericStyle('min-zoomed-font-size')]);
         }"""
     )
     for node_id, on_screen, minimum in shown:
