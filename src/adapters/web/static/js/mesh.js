@@ -240,6 +240,8 @@ export class MeshLayer {
       tile("Errors", fmtCount(node.errors), "errors"));
 
     const history = detail.history.filter((point) => point.timestamp !== null);
+    // Points without snapshots are null: a range with no snapshot at all has nothing to draw.
+    const anyData = history.some((point) => ["rps", "p95", "error_rate", "availability"].some((key) => point[key] !== null));
     const labels = history.map((point) => fmtTime(point.timestamp, rangeSeconds));
     const rps = chartBox("Requests per second", "rps");
     const p95 = chartBox("p95 latency", "p95");
@@ -248,7 +250,7 @@ export class MeshLayer {
     const histogram = chartBox("Latency distribution (requests per bucket)", "latency");
     const codes = chartBox("Status codes", "status_codes");
 
-    const historyBlock = history.length
+    const historyBlock = anyData
       ? el("div", { class: "chart-grid" }, rps.box, p95.box, errors.box, availability.box)
       : el("p", { class: "muted empty-inline" }, "No history points in this range.");
     const bucketsWithData = detail.latency_buckets.some((bucket) => bucket.count > 0);
@@ -271,7 +273,7 @@ export class MeshLayer {
           : statusChangeList(changes, "No status change recorded for this workload.")),
     );
 
-    if (history.length) {
+    if (anyData) {
       lineChart(rps.canvas, { labels, values: history.map((p) => p.rps), color: "#5ec8f2", format: fmtRps });
       lineChart(p95.canvas, { labels, values: history.map((p) => p.p95), color: "#b48cf2", format: fmtMs });
       lineChart(errors.canvas, { labels, values: history.map((p) => p.error_rate), color: "#e5484d", format: (v) => fmtPct(v), min: 0 });
