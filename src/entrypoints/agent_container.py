@@ -19,7 +19,7 @@ from adapters.agent_state.state_file import StateFile
 from adapters.exposition.parser import ExpositionParser
 from adapters.master_client.http_client import HttpMasterClient, RetryPolicy
 from adapters.master_client.spool import SnapshotSpool
-from adapters.routes.factory import route_source_from_setting
+from adapters.ingress_routes.factory import route_source_from_setting
 from adapters.scrape.http_source import HttpMetricsSource
 from application.agent.collect import CollectOptions, CollectUseCase
 from application.agent.cycle import AgentLoop, LoopOptions
