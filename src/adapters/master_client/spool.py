@@ -32,8 +32,8 @@ SEQUENCE_DIGITS = 20
 _NAME = re.compile(rf"^(\d{{{SEQUENCE_DIGITS}}}){re.escape(SUFFIX)}$")
 
 
-class SnapshotSpool:
-    """``SnapshotSpool`` port on a directory; at most ``max_items`` snapshots, oldest dropped first."""
+class DiskSpool:
+    """The ``SnapshotSpool`` port on a directory; at most ``max_items`` snapshots, oldest dropped first."""
 
     def __init__(self, directory: Path | str, max_items: int) -> None:
         if max_items < 1:

@@ -22,15 +22,15 @@ from typing import Any
 
 from application.agent.gc_pause import cyclic_gc_paused
 from application.ports.agent import MetricsSource, RouteSource
-from domain.agent.aggregate import Aggregator, infer_nginx_routes
+from domain.agent.aggregate import IntervalAggregator, infer_nginx_routes
 from domain.agent.deltas import CounterDeltas
 from domain.agent.keys import RouteIndex
 from domain.agent.roles import (
     Backend,
+    BackendLatency,
+    BackendRequests,
     Dropped,
     FilterOptions,
-    IngressLatency,
-    IngressRequests,
     ProbeRequests,
     Reason,
     SeriesClassifier,
@@ -183,7 +183,7 @@ class CollectUseCase:
             kept.append(sample)
             if kind is ProbeRequests:
                 probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
-            elif (kind is IngressRequests or kind is IngressLatency) and role.backend.host:  # type: ignore[union-attr]
+            elif (kind is BackendRequests or kind is BackendLatency) and role.backend.host:  # type: ignore[union-attr]
                 backends.add(role.backend)  # type: ignore[union-attr]
         stats.series_kept = len(kept) - probes
         if probes:
@@ -203,7 +203,7 @@ class CollectUseCase:
     ) -> SLOData:
         routes = self._current_routes(stats)
         index = RouteIndex(routes)
-        aggregator = Aggregator(index, probe_compensation=self._options.probe_compensation)
+        aggregator = IntervalAggregator(index, probe_compensation=self._options.probe_compensation)
         # Sum per role first (equal roles share a slot: one dict update per delta), then
         # aggregate once per role. Every series with a delta was classified by this cycle.
         role_of = self._classifier.known_roles().__getitem__

@@ -16,22 +16,28 @@ from domain.agent.keys import RouteIndex
 from domain.agent.probes import compensate
 from domain.agent.roles import (
     Backend,
-    EdgeKey,
+    BackendLatency,
+    BackendRequests,
     EdgeLatency,
     EdgeRequests,
-    IngressLatency,
-    IngressRequests,
     Part,
     PodKey,
     ProbeRequests,
     Role,
-    WorkloadKey,
     WorkloadLatency,
     WorkloadRequests,
 )
 from domain.agent.units import seconds_to_ms
-from domain.contract import EdgeMetrics, IngressMetrics, Route, ServiceMetrics, ServiceRequests, bucket_bound
-from domain.contract import IngressRequests as IngressRequestsItem
+from domain.contract import (
+    EdgeMetrics,
+    IngressMetrics,
+    IngressRequests,
+    Route,
+    ServiceMetrics,
+    ServiceRequests,
+    bucket_bound,
+)
+from domain.rollup import EdgeKey, WorkloadKey
 
 
 @dataclass(slots=True)
@@ -99,7 +105,7 @@ def _buckets(buckets: dict[str, float]) -> dict[str, int]:
     return {le: _count(value) for le, value in ordered}
 
 
-class Aggregator:
+class IntervalAggregator:
     """Sums one cycle's deltas by item. Feed it with :meth:`add`, then :meth:`build`."""
 
     def __init__(self, routes: RouteIndex, probe_compensation: bool = True) -> None:
@@ -167,9 +173,9 @@ class Aggregator:
             edge.requests += delta
             if role.failure:
                 edge.failures += delta
-        elif isinstance(role, IngressLatency):
+        elif isinstance(role, BackendLatency):
             self._ingress_item(role.backend).latency.add(role.part, role.le, delta)
-        elif isinstance(role, IngressRequests):
+        elif isinstance(role, BackendRequests):
             ingress = self._ingress_item(role.backend)
             request = (role.code, role.method)
             ingress.requests[request] = ingress.requests.get(request, 0.0) + delta
@@ -229,7 +235,7 @@ class Aggregator:
         items = []
         for key, item in sorted(self._ingress.items()):
             requests = [
-                IngressRequestsItem(code=code, method=method, delta=_count(delta))
+                IngressRequests(code=code, method=method, delta=_count(delta))
                 for (code, method), delta in sorted(item.requests.items())
                 if _count(delta) > 0
             ]
@@ -255,7 +261,7 @@ def _has_data(item: ServiceMetrics | IngressMetrics) -> bool:
 
 
 def infer_nginx_routes(
-    backends: Iterable[Backend], aggregator: Aggregator, routes: RouteIndex
+    backends: Iterable[Backend], aggregator: IntervalAggregator, routes: RouteIndex
 ) -> list[Route]:
     """Routes for ingress-nginx backends that no known route covers, from the series' own labels (§1.2)."""
     inferred: dict[tuple[str, str, str], Route] = {}

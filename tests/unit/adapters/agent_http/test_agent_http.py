@@ -12,7 +12,7 @@ from tests.unit.application.agent.delivery_fakes import FakeMasterClient, make_s
 
 from adapters.agent_http.metrics import agent_registry
 from adapters.agent_http.server import AgentHttpServer, parse_listen
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from application.agent.send import SendUseCase
 from application.agent.status import AgentStatus, CollectCounters
 
@@ -31,7 +31,7 @@ Rig = tuple[AgentHttpServer, AgentStatus, SendUseCase, FakeMasterClient, Clock]
 def rig(tmp_path: Path) -> Iterator[Rig]:
     status = AgentStatus(started_at=Clock.now)
     master = FakeMasterClient()
-    sender = SendUseCase(master, SnapshotSpool(tmp_path, max_items=2))
+    sender = SendUseCase(master, DiskSpool(tmp_path, max_items=2))
     clock = Clock()
     server = AgentHttpServer("127.0.0.1", 0, status, sender, agent_registry(status, sender),
                              stale_after=90.0, wall_clock=clock)

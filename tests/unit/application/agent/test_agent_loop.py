@@ -20,7 +20,7 @@ from tests.unit.application.agent.delivery_fakes import (
 )
 
 from adapters.agent_state.state_file import StateFile
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from application.agent.cycle import AgentLoop, LoopOptions
 from application.agent.send import SendUseCase
 from application.ports.agent import DeliveryError
@@ -51,7 +51,7 @@ class Rig:
         self.time = time or FakeTime()
         self.scrape_cost = scrape_cost
         self.master = FakeMasterClient()
-        self.spool = SnapshotSpool(tmp_path / "spool", max_items=1000)
+        self.spool = DiskSpool(tmp_path / "spool", max_items=1000)
         self.store: Any = RecordingStore()
 
     def counter(self) -> int:
