@@ -41,6 +41,8 @@ def agent_version() -> str:
 
 def collect_options(settings: AgentSettings) -> CollectOptions:
     return CollectOptions(
+        cluster_id=settings.cluster_id,
+        agent_version=agent_version(),
         exclude_namespaces=frozenset(settings.exclude_namespaces),
         admin_port=str(settings.admin_port),
         probe_compensation=settings.probe_compensation,
@@ -50,7 +52,6 @@ def collect_options(settings: AgentSettings) -> CollectOptions:
 def loop_options(settings: AgentSettings) -> LoopOptions:
     return LoopOptions(
         cluster_id=settings.cluster_id,
-        agent_version=agent_version(),
         interval=settings.interval,
         cycles=settings.cycles,
         flush_timeout=settings.flush_timeout,
