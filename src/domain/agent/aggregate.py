@@ -100,6 +100,12 @@ def _finite_sum(value: float) -> float:
     return value if math.isfinite(value) and value > 0 else 0.0
 
 
+def _positive_counts(requests: dict[tuple[str, str], float]) -> list[tuple[tuple[str, str], int]]:
+    """Request counts by (code, method or classification), in key order, without the zero ones."""
+    counted = ((key, _count(delta)) for key, delta in sorted(requests.items()))
+    return [(key, count) for key, count in counted if count > 0]
+
+
 def _buckets(buckets: dict[str, float]) -> dict[str, int]:
     ordered = sorted(buckets.items(), key=lambda item: bucket_bound(item[0]))
     return {le: _count(value) for le, value in ordered}
@@ -195,15 +201,13 @@ class IntervalAggregator:
     def _build_services(self) -> list[ServiceMetrics]:
         services = []
         for (namespace, name), item in sorted(self._workloads.items()):
-            requests = [
-                ServiceRequests(status_code=code, classification=classification, delta=_count(delta))
-                for (code, classification), delta in sorted(item.requests.items())
-                if _count(delta) > 0
-            ]
             service = ServiceMetrics(
                 namespace=namespace,
                 name=name,
-                requests=requests,
+                requests=[
+                    ServiceRequests(status_code=code, classification=classification, delta=delta)
+                    for (code, classification), delta in _positive_counts(item.requests)
+                ],
                 latency_buckets=_buckets(item.latency.buckets),
                 latency_sum=_finite_sum(item.latency.sum),
                 latency_count=_count(item.latency.count),
@@ -234,14 +238,12 @@ class IntervalAggregator:
     def _build_ingress(self) -> list[IngressMetrics]:
         items = []
         for key, item in sorted(self._ingress.items()):
-            requests = [
-                IngressRequests(code=code, method=method, delta=_count(delta))
-                for (code, method), delta in sorted(item.requests.items())
-                if _count(delta) > 0
-            ]
             ingress = IngressMetrics(
                 service_key=key,
-                requests=requests,
+                requests=[
+                    IngressRequests(code=code, method=method, delta=delta)
+                    for (code, method), delta in _positive_counts(item.requests)
+                ],
                 latency_buckets=_buckets(item.latency.buckets),
                 latency_sum=_finite_sum(seconds_to_ms(item.latency.sum)),
                 latency_count=_count(item.latency.count),
