@@ -12,9 +12,10 @@ from tests.unit.application.agent.delivery_fakes import FakeMasterClient, make_s
 
 from adapters.agent_http.metrics import agent_registry
 from adapters.agent_http.server import AgentHttpServer
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from application.agent.send import SendUseCase
-from application.agent.status import AgentStatus, CollectCounters
+from application.agent.status import AgentStatus
+from domain.agent.stats import CollectStats
 
 
 class Clock:
@@ -31,7 +32,7 @@ Rig = tuple[AgentHttpServer, AgentStatus, SendUseCase, FakeMasterClient, Clock]
 def rig(tmp_path: Path) -> Iterator[Rig]:
     status = AgentStatus(started_at=Clock.now)
     master = FakeMasterClient()
-    sender = SendUseCase(master, SnapshotSpool(tmp_path, max_items=2))
+    sender = SendUseCase(master, DiskSpool(tmp_path, max_items=2))
     clock = Clock()
     server = AgentHttpServer("127.0.0.1", 0, status, sender, agent_registry(status, sender),
                              stale_after=90.0, wall_clock=clock)
@@ -80,8 +81,8 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
     status.cycles, status.scrape_failures = 5, 1
     status.scrape_seconds_sum, status.scrape_seconds_count = 2.5, 4
     status.last_scrape_bytes = 12345
-    status.collect = CollectCounters(bytes_read=50000, samples=800, malformed_lines=3, series_dropped=40,
-                                     deltas_emitted=700, resets_seen=2)
+    status.collect = CollectStats(bytes_read=50000, samples=800, malformed_lines=3,
+                                  skipped={"no_workload": 40}, deltas_emitted=700, resets=2)
     status.last_success_at = clock.now
     sender.deliver(make_snapshot(100))
     master.down = True

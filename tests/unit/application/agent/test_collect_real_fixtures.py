@@ -80,7 +80,7 @@ class Routes:
 
 def collect_of(first: str, second: str, routes: list[Route] | None = None) -> CollectUseCase:
     source = TextSource((1000, first), (1030, second))
-    return CollectUseCase(source, Routes(routes or []), CollectOptions())
+    return CollectUseCase(source, Routes(routes or []), CollectOptions(cluster_id="c1"))
 
 
 def two_scrapes(first: str, second: str, routes: list[Route] | None = None) -> SLOData:

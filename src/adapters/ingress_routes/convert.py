@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.routes.traefik_rule import RuleError, parse_rule
+from adapters.ingress_routes.traefik_rule import RuleError, parse_rule
 from domain.contract import Route
 
 DEFAULT_SERVICE_PORT = 80

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.routes.traefik_rule import RuleError, host_regexp_literal, parse_rule
+from adapters.ingress_routes.traefik_rule import RuleError, host_regexp_literal, parse_rule
 
 
 @pytest.mark.parametrize(

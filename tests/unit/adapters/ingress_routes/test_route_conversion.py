@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.routes.convert import ingress_routes, ingressroute_routes, routes_from_lists
+from adapters.ingress_routes.convert import ingress_routes, ingressroute_routes, routes_from_lists
 from domain.contract import Route
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.routes.factory import route_source_from_setting
-from adapters.routes.none import NoRouteSource
-from adapters.routes.static import RoutesFileError, StaticRouteSource
+from adapters.ingress_routes.factory import route_source_from_setting
+from adapters.ingress_routes.none import NoRouteSource
+from adapters.ingress_routes.static import RoutesFileError, StaticRouteSource
 from domain.contract import Route
 
 SHOP = {

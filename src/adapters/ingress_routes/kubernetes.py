@@ -7,7 +7,7 @@ older ``traefik.containo.us/v1alpha1``) and ``networking.k8s.io/v1``
 and the collect use case carries on with the last routes it had.
 
 Credentials come from the pod's service account or from a kubeconfig; see
-:mod:`adapters.routes.kube_access`.
+:mod:`adapters.ingress_routes.kube_access`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from adapters.routes.convert import ingress_routes, ingressroute_routes
-from adapters.routes.kube_access import KubernetesAccess
+from adapters.ingress_routes.convert import ingress_routes, ingressroute_routes
+from adapters.ingress_routes.kube_access import KubernetesAccess
 from domain.contract import Route
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from adapters.routes.kube_access import KubernetesConfigError, in_cluster_access, kubeconfig_access
-from adapters.routes.kubernetes import KubernetesRouteSource
-from adapters.routes.none import NoRouteSource
-from adapters.routes.static import StaticRouteSource
+from adapters.ingress_routes.kube_access import KubernetesConfigError, in_cluster_access, kubeconfig_access
+from adapters.ingress_routes.kubernetes import KubernetesRouteSource
+from adapters.ingress_routes.none import NoRouteSource
+from adapters.ingress_routes.static import StaticRouteSource
 from application.ports.agent import RouteSource
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")

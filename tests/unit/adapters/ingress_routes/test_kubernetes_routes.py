@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.unit.adapters.routes.fake_kube_api import FakeKubeApi, list_body, not_found, serve
+from tests.unit.adapters.ingress_routes.fake_kube_api import FakeKubeApi, list_body, not_found, serve
 
-from adapters.routes.factory import kubernetes_route_source, route_source_from_setting
-from adapters.routes.kube_access import (
+from adapters.ingress_routes.factory import kubernetes_route_source, route_source_from_setting
+from adapters.ingress_routes.kube_access import (
     KubernetesAccess,
     KubernetesConfigError,
     in_cluster_access,
     kubeconfig_access,
 )
-from adapters.routes.kubernetes import KubernetesRouteSource, RouteSourceError
+from adapters.ingress_routes.kubernetes import KubernetesRouteSource, RouteSourceError
 
 NEW_GROUP = "/apis/traefik.io/v1alpha1/ingressroutes"
 OLD_GROUP = "/apis/traefik.containo.us/v1alpha1/ingressroutes"
