@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from adapters.api import health, ingest
+from adapters.api import docs, health, ingest
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _routers() -> list[Any]:
     from adapters.api import query
     from adapters.web import routes
 
-    return [ingest.router, health.router, query.router, routes.router]
+    return [ingest.router, health.router, query.router, routes.router, docs.router]
 
 
 def _jobs_of(container: Any) -> Any | None:
@@ -101,6 +101,7 @@ def create_app(container: Any, migrate: bool = True) -> FastAPI:
         description="Service-level objectives for Linkerd meshes and Traefik / ingress-nginx ingresses",
         version="1",
         lifespan=lifespan,
+        **docs.APP_OPTIONS,
     )
     app.state.container = container
     for router in _routers():
