@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from adapters.api import health, ingest
+from adapters.api import docs, health, ingest
 
 # Every module of these packages that uses ``Provide[...]`` gets the container's providers.
 WIRED_PACKAGES = ("adapters.api", "adapters.web")
@@ -24,7 +24,7 @@ def _routers() -> list[Any]:
     from adapters.api import query
     from adapters.web import routes
 
-    return [ingest.router, health.router, query.router, routes.router]
+    return [ingest.router, health.router, query.router, routes.router, docs.router]
 
 
 class Lifecycle(Protocol):
@@ -54,6 +54,7 @@ def create_app(container: Any) -> FastAPI:
         description="Service-level objectives for Linkerd meshes and Traefik / ingress-nginx ingresses",
         version="1",
         lifespan=lifespan,
+        **docs.APP_OPTIONS,
     )
     app.state.container = container
     for router in _routers():
