@@ -32,6 +32,7 @@ from domain.agent.roles import (
 from domain.agent.units import seconds_to_ms
 from domain.contract import EdgeMetrics, IngressMetrics, Route, ServiceMetrics, ServiceRequests, bucket_bound
 from domain.contract import IngressRequests as IngressRequestsItem
+from domain.histogram import add_buckets
 
 
 @dataclass(slots=True)
@@ -42,6 +43,7 @@ class _Histogram:
 
     def add(self, part: Part, le: str, delta: float) -> None:
         if part is Part.BUCKET:
+            # histogram.add_buckets for a one-bound histogram, inlined: this runs once per series.
             self.buckets[le] = self.buckets.get(le, 0.0) + delta
         elif part is Part.SUM:
             self.sum += delta
@@ -49,8 +51,7 @@ class _Histogram:
             self.count += delta
 
     def merge(self, buckets: dict[str, float], total: float, count: float) -> None:
-        for le, value in buckets.items():
-            self.buckets[le] = self.buckets.get(le, 0.0) + value
+        add_buckets(self.buckets, buckets)
         self.sum += total
         self.count += count
 
