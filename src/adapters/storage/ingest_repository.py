@@ -58,11 +58,14 @@ class SnapshotRows:
 
 
 def _rows(family: Family[Any], totals: Mapping[Any, Any]) -> list[Row]:
+    # Thousands of rows per snapshot: the key columns and buckets are set in place.
+    keys, columns, encode = family.keys, family.columns, _JSON.encode
     rows = []
     for key, item in totals.items():
-        row = {**family.key_columns(key), **family.columns(item)}
+        row = columns(item)
+        row.update(zip(keys, key, strict=True) if len(keys) > 1 else ((keys[0], key),))
         if family.has_buckets:
-            row["buckets"] = _JSON.encode(item.buckets)
+            row["buckets"] = encode(item.buckets)
         rows.append(row)
     return rows
 

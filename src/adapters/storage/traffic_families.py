@@ -24,6 +24,8 @@ Row = dict[str, Any]
 _STATUS_COLUMNS = tuple(schema.STATUS_COLUMNS.values())
 _METHOD_COLUMNS = tuple(column for pair in schema.METHOD_COLUMNS.values() for column in pair)
 _FLOAT_COLUMNS = frozenset({"latency_sum"})
+_STATUS_PAIRS = tuple(schema.STATUS_COLUMNS.items())
+_METHOD_PAIRS = tuple(schema.METHOD_COLUMNS.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +56,16 @@ def _number(column: str, value: Any) -> int | float:
 
 
 def _request_columns(totals: RequestTotals) -> Row:
-    return {
+    row = {
         "requests": totals.requests,
         "errors": totals.errors,
-        **{column: totals.status_classes.get(cls, 0) for cls, column in schema.STATUS_COLUMNS.items()},
         "latency_sum": totals.latency_sum,
         "latency_count": totals.latency_count,
     }
+    classes = totals.status_classes
+    for cls, column in _STATUS_PAIRS:
+        row[column] = classes.get(cls, 0)
+    return row
 
 
 def _status_classes(sums: dict[str, Any]) -> dict[str, int]:
@@ -81,11 +86,10 @@ def _workload(sums: dict[str, Any], buckets: dict[str, float]) -> WorkloadTotals
 
 
 def _workload_columns(totals: WorkloadTotals) -> Row:
-    return {
-        **_request_columns(totals),
-        "tls_requests": totals.tls_requests,
-        "total_requests": totals.total_requests,
-    }
+    row = _request_columns(totals)
+    row["tls_requests"] = totals.tls_requests
+    row["total_requests"] = totals.total_requests
+    return row
 
 
 def _edge(sums: dict[str, Any], _buckets: dict[str, float]) -> EdgeTotals:
@@ -125,8 +129,9 @@ def _ingress(sums: dict[str, Any], buckets: dict[str, float]) -> IngressTotals:
 
 def _ingress_columns(totals: IngressTotals) -> Row:
     row = _request_columns(totals)
-    for method, (requests_column, errors_column) in schema.METHOD_COLUMNS.items():
-        row[requests_column], row[errors_column] = totals.methods.get(method, (0, 0))
+    methods = totals.methods
+    for method, (requests_column, errors_column) in _METHOD_PAIRS:
+        row[requests_column], row[errors_column] = methods.get(method, (0, 0))
     return row
 
 
