@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from adapters.storage import schema
 from adapters.storage.dialect import bulk_insert, bulk_upsert, greatest, insert
 from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, Row
-from application.ports.ingest import SnapshotOutOfRange, SnapshotTotals
+from application.ports.ingest import SnapshotHeader, SnapshotOutOfRange, SnapshotTotals
 from domain.contract import Route, first_route_by_key
 from domain.timewindow import hour_of
 
@@ -42,15 +42,9 @@ _ROUTE_COLUMNS = tuple(Route.model_fields)  # a route's fields are route_mapping
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotRows:
+class SnapshotRows(SnapshotHeader):
     """One snapshot as table rows, keyed by the tables' column names: one batch per table."""
 
-    cluster_id: str
-    ts: int
-    window_start: int
-    window_seconds: float
-    received_at: int
-    agent_version: str
     services: list[Row] = field(default_factory=list)
     edges: list[Row] = field(default_factory=list)
     ingress: list[Row] = field(default_factory=list)
@@ -112,12 +106,7 @@ def snapshot_rows(totals: SnapshotTotals, stored_routes: Iterable[Route] = ()) -
     _check_storable(ingress, INGRESS, ("requests", "latency_count"), "ingress")
     place_backends(ingress, totals, stored_routes)
     return SnapshotRows(
-        cluster_id=totals.cluster_id,
-        ts=totals.ts,
-        window_start=totals.window_start,
-        window_seconds=totals.window_seconds,
-        received_at=totals.received_at,
-        agent_version=totals.agent_version,
+        **totals.header(),
         services=services,
         edges=edges,
         ingress=ingress,
@@ -184,14 +173,12 @@ class SqlIngestRepository:
     @staticmethod
     def _log_snapshot(connection: Connection, rows: SnapshotRows) -> bool:
         """Claim (cluster_id, ts); a second claim inserts nothing and marks a duplicate."""
-        statement = insert(connection, schema.snapshot_log).values(
-            cluster_id=rows.cluster_id,
-            ts=rows.ts,
-            window_start=rows.window_start,
-            window_seconds=rows.window_seconds,
-            received_at=rows.received_at,
-            agent_version=rows.agent_version,
-        ).on_conflict_do_nothing(index_elements=["cluster_id", "ts"]).returning(schema.snapshot_log.c.ts)
+        statement = (
+            insert(connection, schema.snapshot_log)
+            .values(**rows.header())
+            .on_conflict_do_nothing(index_elements=["cluster_id", "ts"])
+            .returning(schema.snapshot_log.c.ts)
+        )
         # RETURNING rather than rowcount: psycopg reports -1 for this statement's rowcount.
         return connection.execute(statement).first() is not None
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 from domain.contract import Route
 from domain.rollup import EdgeKey, WorkloadKey
@@ -15,8 +15,8 @@ class SnapshotOutOfRange(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotTotals:
-    """One snapshot summed per key (see ``application.master.snapshot_totals``)."""
+class SnapshotHeader:
+    """Which snapshot (``cluster_id``, ``ts``), the window it counts, when and from what it arrived."""
 
     cluster_id: str
     ts: int
@@ -24,6 +24,19 @@ class SnapshotTotals:
     window_seconds: float
     received_at: int
     agent_version: str
+
+    def header(self) -> dict[str, Any]:
+        """The header's fields by name (also the columns of the snapshot log)."""
+        return {name: getattr(self, name) for name in _HEADER_FIELDS}
+
+
+_HEADER_FIELDS = tuple(f.name for f in fields(SnapshotHeader))
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTotals(SnapshotHeader):
+    """One snapshot summed per key (see ``application.master.snapshot_totals``)."""
+
     services: dict[WorkloadKey, WorkloadTotals] = field(default_factory=dict)
     edges: dict[EdgeKey, EdgeTotals] = field(default_factory=dict)
     ingress: dict[str, IngressTotals] = field(default_factory=dict)
