@@ -53,12 +53,12 @@ class SnapshotRows(SnapshotHeader):
 
 def _rows(family: Family[Any], totals: Mapping[Any, Any]) -> list[Row]:
     # Thousands of rows per snapshot: the key columns and buckets are set in place.
-    keys, columns, encode = family.keys, family.columns, _JSON.encode
+    keys, columns, encode, has_buckets = family.keys, family.columns, _JSON.encode, family.has_buckets
     rows = []
     for key, item in totals.items():
         row = columns(item)
         row.update(zip(keys, key, strict=True) if len(keys) > 1 else ((keys[0], key),))
-        if family.has_buckets:
+        if has_buckets:
             row["buckets"] = encode(item.buckets)
         rows.append(row)
     return rows

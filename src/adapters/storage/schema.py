@@ -52,6 +52,15 @@ def _cluster() -> Column:
     return Column("cluster_id", String(63), primary_key=True)
 
 
+def _target() -> list[Column]:
+    """The key of an SLO target: its cluster, ``target_type`` and ``key``."""
+    return [
+        _cluster(),
+        Column("target_type", String(16), primary_key=True),
+        Column("key", String(_KEY), primary_key=True),
+    ]
+
+
 def _count(name: str) -> Column:
     return Column(name, BigInteger, nullable=False, default=0)
 
@@ -185,9 +194,7 @@ route_mapping = Table(
 targets = Table(
     "targets",
     metadata,
-    _cluster(),
-    Column("target_type", String(16), primary_key=True),
-    Column("key", String(_KEY), primary_key=True),
+    *_target(),
     Column("window", String(8), primary_key=True),
     Column("availability_target", Float, nullable=False),
     Column("p95_target_ms", Float, nullable=False),
@@ -198,9 +205,7 @@ targets = Table(
 status_current = Table(
     "status_current",
     metadata,
-    _cluster(),
-    Column("target_type", String(16), primary_key=True),
-    Column("key", String(_KEY), primary_key=True),
+    *_target(),
     Column("status", String(16), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )

@@ -34,10 +34,13 @@ class Family(Generic[T]):
     hourly: Table
     keys: tuple[str, ...]
     sums: tuple[str, ...]
-    has_buckets: bool
     build: Callable[[dict[str, Any], dict[str, float]], T]
     # The summed columns of a totals object (buckets apart: each table writer encodes them).
     columns: Callable[[T], Row]
+
+    @property
+    def has_buckets(self) -> bool:
+        return "buckets" in self.raw.c
 
     def key_columns(self, key: Hashable) -> Row:
         """``("shop", "web")`` → ``{"namespace": "shop", "name": "web"}``; a one-column key may be bare."""
@@ -68,18 +71,21 @@ def _request_columns(totals: RequestTotals) -> Row:
     return row
 
 
-def _status_classes(sums: dict[str, Any]) -> dict[str, int]:
-    return {cls: sums[column] for cls, column in schema.STATUS_COLUMNS.items()}
+def _request_fields(sums: dict[str, Any], buckets: dict[str, float]) -> dict[str, Any]:
+    """The ``RequestTotals`` part of a workload or backend."""
+    return {
+        "latency_sum": sums["latency_sum"],
+        "latency_count": sums["latency_count"],
+        "buckets": buckets,
+        "requests": sums["requests"],
+        "errors": sums["errors"],
+        "status_classes": {cls: sums[column] for cls, column in _STATUS_PAIRS},
+    }
 
 
 def _workload(sums: dict[str, Any], buckets: dict[str, float]) -> WorkloadTotals:
     return WorkloadTotals(
-        latency_sum=sums["latency_sum"],
-        latency_count=sums["latency_count"],
-        buckets=buckets,
-        requests=sums["requests"],
-        errors=sums["errors"],
-        status_classes=_status_classes(sums),
+        **_request_fields(sums, buckets),
         tls_requests=sums["tls_requests"],
         total_requests=sums["total_requests"],
     )
@@ -113,18 +119,10 @@ def _edge_columns(totals: EdgeTotals) -> Row:
 def _ingress(sums: dict[str, Any], buckets: dict[str, float]) -> IngressTotals:
     methods = {
         method: [sums[requests], sums[errors]]
-        for method, (requests, errors) in schema.METHOD_COLUMNS.items()
+        for method, (requests, errors) in _METHOD_PAIRS
         if sums[requests] or sums[errors]
     }
-    return IngressTotals(
-        latency_sum=sums["latency_sum"],
-        latency_count=sums["latency_count"],
-        buckets=buckets,
-        requests=sums["requests"],
-        errors=sums["errors"],
-        status_classes=_status_classes(sums),
-        methods=methods,
-    )
+    return IngressTotals(**_request_fields(sums, buckets), methods=methods)
 
 
 def _ingress_columns(totals: IngressTotals) -> Row:
@@ -136,32 +134,20 @@ def _ingress_columns(totals: IngressTotals) -> Row:
 
 
 WORKLOADS: Family[WorkloadTotals] = Family(
-    raw=schema.service_raw,
-    hourly=schema.service_hourly,
-    keys=schema.WORKLOAD_KEYS,
-    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count",
-          "tls_requests", "total_requests"),
-    has_buckets=True,
-    build=_workload,
-    columns=_workload_columns,
+    schema.service_raw, schema.service_hourly, schema.WORKLOAD_KEYS,
+    ("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count",
+     "tls_requests", "total_requests"),
+    _workload, _workload_columns,
 )
 EDGES: Family[EdgeTotals] = Family(
-    raw=schema.edge_raw,
-    hourly=schema.edge_hourly,
-    keys=schema.EDGE_KEYS,
-    sums=("requests", "failures", "latency_sum", "latency_count"),
-    has_buckets=False,
-    build=_edge,
-    columns=_edge_columns,
+    schema.edge_raw, schema.edge_hourly, schema.EDGE_KEYS,
+    ("requests", "failures", "latency_sum", "latency_count"),
+    _edge, _edge_columns,
 )
 INGRESS: Family[IngressTotals] = Family(
-    raw=schema.ingress_raw,
-    hourly=schema.ingress_hourly,
-    keys=schema.INGRESS_KEYS,
-    sums=("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count", *_METHOD_COLUMNS),
-    has_buckets=True,
-    build=_ingress,
-    columns=_ingress_columns,
+    schema.ingress_raw, schema.ingress_hourly, schema.INGRESS_KEYS,
+    ("requests", "errors", *_STATUS_COLUMNS, "latency_sum", "latency_count", *_METHOD_COLUMNS),
+    _ingress, _ingress_columns,
 )
 
 
