@@ -18,7 +18,7 @@ from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
 from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
-from application.master.processor import snapshot_rows
+from application.master.snapshot_totals import snapshot_totals
 from application.master.status_checker import StatusChecker
 from domain.contract import SLOSnapshot
 from domain.slo import Target
@@ -117,7 +117,7 @@ def test_domains_come_from_route_mapping(engine: Engine) -> None:
 
 def store(engine: Engine, document: dict) -> None:
     received_at = document["slo_data"]["timestamp"] + 1
-    SqlIngestRepository(engine).store(snapshot_rows(SLOSnapshot.model_validate(document), received_at))
+    SqlIngestRepository(engine).store(snapshot_totals(SLOSnapshot.model_validate(document), received_at))
 
 
 def test_status_checker_on_stored_snapshots_with_and_without_rollups(engine: Engine) -> None:

@@ -37,6 +37,7 @@ from domain.contract import (
     ServiceRequests,
     bucket_bound,
 )
+from domain.histogram import add_buckets
 from domain.rollup import EdgeKey, WorkloadKey
 
 
@@ -48,6 +49,7 @@ class _Histogram:
 
     def add(self, part: Part, le: str, delta: float) -> None:
         if part is Part.BUCKET:
+            # histogram.add_buckets for a one-bound histogram, inlined: this runs once per series.
             self.buckets[le] = self.buckets.get(le, 0.0) + delta
         elif part is Part.SUM:
             self.sum += delta
@@ -55,8 +57,7 @@ class _Histogram:
             self.count += delta
 
     def merge(self, buckets: dict[str, float], total: float, count: float) -> None:
-        for le, value in buckets.items():
-            self.buckets[le] = self.buckets.get(le, 0.0) + value
+        add_buckets(self.buckets, buckets)
         self.sum += total
         self.count += count
 

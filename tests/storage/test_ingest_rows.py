@@ -1,4 +1,4 @@
-"""Snapshot → raw rows: sums per key, error rules, status classes, methods, route placement."""
+"""Snapshot → totals → raw rows: sums per key, error rules, status classes, methods, route placement."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ import json
 import pytest
 from tests.storage.snapshot_builders import edge, ingress, route, service, snapshot
 
-from application.master.processor import (
-    MAX_STORED_COUNT,
-    SnapshotOutOfRange,
-    needs_stored_routes,
-    snapshot_rows,
-)
+from adapters.storage.ingest_repository import MAX_STORED_COUNT, snapshot_rows
+from application.master.snapshot_totals import snapshot_totals
+from application.ports.ingest import SnapshotOutOfRange
 from domain.contract import Route, SLOSnapshot
 
 
 def rows(document: dict, stored: list[Route] | None = None):  # type: ignore[no-untyped-def]
-    return snapshot_rows(SLOSnapshot.model_validate(document), received_at=99, stored_routes=stored or [])
+    totals = snapshot_totals(SLOSnapshot.model_validate(document), received_at=99)
+    return snapshot_rows(totals, stored_routes=stored or [])
+
+
+def needs_stored_routes(snapshot: SLOSnapshot) -> bool:
+    return snapshot_totals(snapshot, received_at=0).needs_stored_routes()
 
 
 def test_snapshot_identity_and_window() -> None:

@@ -1,4 +1,4 @@
-"""Properties of snapshot → rows: nothing counted by the agent is lost or counted twice."""
+"""Properties of snapshot → totals → rows: nothing counted by the agent is lost or counted twice."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.master.processor import snapshot_rows
+from adapters.storage.ingest_repository import snapshot_rows
+from application.master.snapshot_totals import snapshot_totals
 from domain.contract import SLOSnapshot
 
 names = st.sampled_from(["a", "b", "c"])  # few names, so duplicates are common
@@ -58,7 +59,7 @@ def build(service_items: list, edge_items: list, ingress_items: list) -> SLOSnap
 def test_every_increment_lands_in_exactly_one_row(
     service_items: list, edge_items: list, ingress_items: list
 ) -> None:
-    rows = snapshot_rows(build(service_items, edge_items, ingress_items), received_at=0)
+    rows = snapshot_rows(snapshot_totals(build(service_items, edge_items, ingress_items), received_at=0))
 
     # One row per key.
     assert len(rows.services) == len({(s["namespace"], s["name"]) for s in service_items})
