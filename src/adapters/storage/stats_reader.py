@@ -35,8 +35,8 @@ from adapters.storage import schema
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
 from adapters.storage.row_sums import RowSums
 from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, build_totals, new_sums
+from application.ports.query import ClusterInfo, Interval, RouteInfo
 from application.ports.stats import EdgeKey, WorkloadKey
-from application.query.ports import ClusterInfo, Interval, RouteInfo
 from domain.timewindow import HOUR, hour_of, plan_range
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 

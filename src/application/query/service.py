@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from application.ports.query import ClusterInfo, QueryStore, RouteInfo
 from application.ports.targets import StatusHistoryRepository, TargetRepository
 from application.query.errors import ClusterRequired, InvalidInput, NoClusters, NotFound, UnknownCluster
 from application.query.history import history_plan
-from application.query.ports import ClusterInfo, QueryStore, RouteInfo
 from application.query.views import (
     DomainDetailView,
     DomainHistoryPointView,

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from application.ports.query import ClusterInfo, Interval, RouteInfo
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.errors import ClusterRequired, InvalidInput, NoClusters, NotFound, UnknownCluster
 from application.query.history import RAW_HISTORY_MAX_SECONDS, history_plan
-from application.query.ports import ClusterInfo, Interval, RouteInfo
 from application.query.service import Defaults, SloQueryService, finite, validate_target
 from domain.targets import StatusChange, TargetRecord
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
