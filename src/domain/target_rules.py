@@ -35,9 +35,9 @@ class InvalidTarget(ValueError):
 def target_problems(
     target_type: str, key: str, window: str, availability_target: float, p95_target_ms: float
 ) -> list[str]:
-    """Every problem with a target's fields, each a sentence naming its field."""
-    return [sentence for _, sentence in _field_problems(target_type, key, window, availability_target,
-                                                        p95_target_ms)]
+    """Every problem with a target's fields, each a sentence naming its field (empty when valid)."""
+    problems = _field_problems(target_type, key, window, availability_target, p95_target_ms)
+    return [sentence for _, sentence in problems]
 
 
 def validate_target(target: TargetRecord) -> TargetRecord:
