@@ -27,7 +27,6 @@ from application.master.ingest import IngestUseCase
 from application.master.jobs import JobScheduler, ScheduledJob
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
-from application.query.service import Defaults as QueryDefaults
 from application.query.service import SloQueryService
 from domain.slo import Target
 from entrypoints.master_settings import MasterSettings
@@ -95,16 +94,11 @@ class MasterContainer(containers.DeclarativeContainer):
     startup = providers.Factory(MasterStartup, schema_migrator, jobs)
 
     # Query API (``Provide["query_service"]`` in adapters.api.query).
-    query_defaults = providers.Singleton(
-        QueryDefaults,
-        availability=settings.provided.default_availability,
-        p95_ms=settings.provided.default_p95_ms,
-    )
     query_service = providers.Singleton(
         SloQueryService,
         store=stats_reader,
         targets=target_repository,
         status_history=status_repository,
-        defaults=query_defaults,
+        defaults=default_target,
         clock=clock,
     )

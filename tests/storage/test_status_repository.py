@@ -94,7 +94,7 @@ def test_changes_are_newest_first_and_filterable(engine: Engine) -> None:
     history = repository.changes(cluster_id="c1", key="shop/a")
     assert [c.new_status for c in history] == ["critical", "healthy"]
     assert [c.key for c in repository.changes(target_type="ingress")] == ["d.example.com"]
-    assert [c.changed_at for c in repository.changes(since=150, until=250)] == [200]
+    assert [c.changed_at for c in repository.changes(cluster_id="c1", since=150)] == [200]
     assert len(repository.changes(limit=2)) == 2
     first = repository.changes(cluster_id="c1", key="shop/a")[-1]
     assert first.id is not None and (first.availability, first.p95, first.error_budget) == (99.0, 12.5, 80.0)

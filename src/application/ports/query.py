@@ -1,4 +1,4 @@
-"""Ports of the query side: what the query service reads from storage."""
+"""Ports of the query side: what the query service reads from storage, and the service the API calls."""
 
 from __future__ import annotations
 
