@@ -519,7 +519,7 @@ def _run_cycles(base: str, cycles: int, pause_gc: bool) -> list[_Clock]:
     with httpx.Client() as control:
         source = HttpMetricsSource(f"{base}/metrics", None, 60.0, ExpositionParser("otel_"))
         clocked = _ShiftedClock(source)
-        collect = CollectUseCase(clocked, _NoRoutes(), CollectOptions())
+        collect = CollectUseCase(clocked, _NoRoutes(), CollectOptions(cluster_id="bench"))
         for cycle in range(cycles):
             clocked.cycle = cycle
             with _Clock() as clock:

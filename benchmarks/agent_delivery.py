@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from adapters.agent_state.state_file import StateFile
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from domain.contract import ServiceMetrics, ServiceRequests, SLOData, SLOSnapshot
 
 
@@ -75,7 +75,7 @@ def main() -> None:
               f"save {statistics.median(saves):.2f} s, load {statistics.median(loads):.2f} s "
               f"(median of {args.repeat})")
 
-        spool = SnapshotSpool(Path(directory) / "spool", max_items=args.snapshots)
+        spool = DiskSpool(Path(directory) / "spool", max_items=args.snapshots)
         items = [snapshot(1_764_000_000 + 30 * n, args.workloads) for n in range(args.snapshots)]
         started = time.perf_counter()
         for item in items:

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from adapters.storage import schema  # noqa: E402
-from adapters.storage.engine import create_schema, make_engine  # noqa: E402
+from adapters.storage.engine import make_engine  # noqa: E402
+from adapters.storage.migrate import upgrade_to_head  # noqa: E402
 from adapters.storage.retention_repository import SqlRetentionRepository  # noqa: E402
 from adapters.storage.rollup_repository import SqlRollupRepository  # noqa: E402
 from application.master.aggregator import Aggregator  # noqa: E402
@@ -117,7 +118,7 @@ def main() -> None:
     workdir = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{workdir.name}/bench.db"
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     if count(engine, schema.service_raw):
         sys.exit(f"{url} already holds raw rows: use an empty database")
     setup = fill(engine, args.workloads, args.edges, args.backends, args.snapshots)

@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import Engine, text
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
 from adapters.storage.target_repository import SqlTargetRepository
@@ -291,7 +292,7 @@ def run(engine: Engine, shape: Shape, repeat: int, label: str) -> bool:
     # moves the window end one snapshot forward, as a refreshing dashboard does.
     data_end = (int(time.time()) // HOUR) * HOUR + 20 * 60
     ends = [data_end - (repeat - k) * shape.interval for k in range(repeat + 1)]
-    create_schema(engine)
+    upgrade_to_head(engine)
     counts = fill(engine, shape, data_end)
     raw_rows = int(counts["service_raw"] + counts["edge_raw"] + counts["ingress_raw"])
     hourly_rows = int(counts["service_hourly"] + counts["edge_hourly"] + counts["ingress_hourly"])

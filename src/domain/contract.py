@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -112,6 +113,16 @@ class Route(_Model):
     service_name: Annotated[str, Field(max_length=253)] = ""
     service_port: Annotated[int, Field(ge=0, le=65535)] = 0
     tls: bool = False
+
+
+def first_route_by_key(routes: Iterable[Route]) -> dict[str, Route]:
+    """For each backend, its route with the smallest (domain, path): a stable, documented choice."""
+    chosen: dict[str, Route] = {}
+    for route in routes:
+        current = chosen.get(route.service_key)
+        if current is None or (route.domain, route.path_prefix) < (current.domain, current.path_prefix):
+            chosen[route.service_key] = route
+    return chosen
 
 
 class SLOData(_Model):

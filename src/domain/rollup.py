@@ -67,24 +67,11 @@ class IngressFigures(LatencyFigures):
 
 
 def service_figures(totals: WorkloadTotals) -> ServiceFigures:
-    return ServiceFigures(
-        p50=totals.p50,
-        p95=totals.p95,
-        p99=totals.p99,
-        avg_latency=totals.avg_latency,
-        availability=totals.availability,
-        mtls_percent=totals.mtls_percent,
-    )
+    return ServiceFigures(*totals.percentiles(), totals.avg_latency, totals.availability, totals.mtls_percent)
 
 
 def ingress_figures(totals: IngressTotals) -> IngressFigures:
-    return IngressFigures(
-        p50=totals.p50,
-        p95=totals.p95,
-        p99=totals.p99,
-        avg_latency=totals.avg_latency,
-        availability=totals.availability,
-    )
+    return IngressFigures(*totals.percentiles(), totals.avg_latency, totals.availability)
 
 
 @dataclass(slots=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from domain.agent.stats import CollectStats
+
 
 @dataclass(frozen=True, slots=True)
 class Series:
@@ -23,18 +25,9 @@ class Series:
 
 
 @dataclass(slots=True)
-class ScrapeStats:
-    bytes_read: int = 0
-    lines: int = 0
-    samples: int = 0
-    unrelated_lines: int = 0
-    malformed_lines: int = 0
-
-
-@dataclass(slots=True)
 class Scrape:
     """A successful scrape: relevant samples with their values, and what was skipped."""
 
     timestamp: float
     samples: list[tuple[Series, float]] = field(default_factory=list)
-    stats: ScrapeStats = field(default_factory=ScrapeStats)
+    stats: CollectStats = field(default_factory=CollectStats)  # the exposition's figures

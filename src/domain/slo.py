@@ -22,6 +22,10 @@ class Target:
     p95_ms: float
 
 
+# What a key without a target of its own is judged by, unless configured otherwise (SPEC §5).
+DEFAULT_TARGET = Target(availability=95.0, p95_ms=300.0)
+
+
 def availability(total: float, errors: float) -> float | None:
     """Percent of requests that did not fail; ``None`` without requests."""
     if total <= 0:

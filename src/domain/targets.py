@@ -39,6 +39,6 @@ class StatusChange:
     id: int | None = None
 
 
-def service_key(namespace: str, name: str) -> str:
-    """Mesh node id and service target key: ``namespace/name``."""
+def workload_id(namespace: str, name: str) -> str:
+    """Mesh node id and service target key: ``namespace/name`` (not an ingress ``service_key``)."""
     return f"{namespace}/{name}"

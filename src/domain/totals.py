@@ -7,6 +7,7 @@ these and derives rates and quantiles from them with ``domain.slo`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from domain import histogram, slo
@@ -26,11 +27,10 @@ class LatencyTotals:
     latency_count: int = 0
     buckets: dict[str, float] = field(default_factory=dict)
 
-    def add_latency(self, latency_sum: float, latency_count: int, buckets: dict[str, float]) -> None:
+    def add_latency(self, latency_sum: float, latency_count: int, buckets: Mapping[str, float]) -> None:
         self.latency_sum += latency_sum
         self.latency_count += latency_count
-        for key, count in buckets.items():
-            self.buckets[key] = self.buckets.get(key, 0) + count
+        histogram.add_buckets(self.buckets, buckets)
 
     @property
     def avg_latency(self) -> float | None:
@@ -38,6 +38,11 @@ class LatencyTotals:
 
     def quantile(self, q: float) -> float | None:
         return histogram.quantile(q, self.buckets)
+
+    def percentiles(self) -> tuple[float | None, float | None, float | None]:
+        """p50, p95 and p99, sorting the buckets once."""
+        p50, p95, p99 = histogram.quantiles((0.5, 0.95, 0.99), self.buckets)
+        return p50, p95, p99
 
     @property
     def p50(self) -> float | None:

@@ -14,18 +14,19 @@ from importlib import metadata
 from dependency_injector import containers, providers
 
 from adapters.agent_http.metrics import agent_registry
-from adapters.agent_http.server import AgentHttpServer, parse_listen
+from adapters.agent_http.server import AgentHttpServer
 from adapters.agent_state.state_file import StateFile
 from adapters.exposition.parser import ExpositionParser
+from adapters.ingress_routes.factory import route_source_from_setting
 from adapters.master_client.http_client import HttpMasterClient, RetryPolicy
-from adapters.master_client.spool import SnapshotSpool
-from adapters.routes.factory import route_source_from_setting
+from adapters.master_client.spool import DiskSpool
 from adapters.scrape.http_source import HttpMetricsSource
 from application.agent.collect import CollectOptions, CollectUseCase
 from application.agent.cycle import AgentLoop, LoopOptions
 from application.agent.send import SendUseCase
 from application.agent.status import AgentStatus
 from entrypoints.agent_settings import AgentSettings
+from entrypoints.listen import parse_listen
 
 # /healthz turns 503 after this many intervals without a successful cycle.
 STALE_INTERVALS = 3
@@ -41,6 +42,8 @@ def agent_version() -> str:
 
 def collect_options(settings: AgentSettings) -> CollectOptions:
     return CollectOptions(
+        cluster_id=settings.cluster_id,
+        agent_version=agent_version(),
         exclude_namespaces=frozenset(settings.exclude_namespaces),
         admin_port=str(settings.admin_port),
         probe_compensation=settings.probe_compensation,
@@ -50,7 +53,6 @@ def collect_options(settings: AgentSettings) -> CollectOptions:
 def loop_options(settings: AgentSettings) -> LoopOptions:
     return LoopOptions(
         cluster_id=settings.cluster_id,
-        agent_version=agent_version(),
         interval=settings.interval,
         cycles=settings.cycles,
         flush_timeout=settings.flush_timeout,
@@ -114,7 +116,7 @@ class AgentContainer(containers.DeclarativeContainer):
         policy=providers.Callable(RetryPolicy.for_interval, settings.provided.interval),
         interrupt=stop,
     )
-    spool = providers.Singleton(SnapshotSpool, settings.provided.spool_dir, settings.provided.spool_max)
+    spool = providers.Singleton(DiskSpool, settings.provided.spool_dir, settings.provided.spool_max)
     state_store = providers.Singleton(make_state_store, settings)
     send_use_case = providers.Singleton(
         SendUseCase, master_client, spool, flush_budget=providers.Callable(flush_budget, settings)

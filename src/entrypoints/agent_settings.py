@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from adapters.agent_http.server import parse_listen
 from entrypoints.config import CommaList, Duration, ProcessSettings
+from entrypoints.listen import parse_listen
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 

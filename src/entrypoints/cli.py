@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 COMMANDS = {
     "agent": ("entrypoints.agent_cmd", "scrape the metrics endpoint and ship snapshots to the master"),
@@ -17,8 +18,15 @@ COMMANDS = {
 }
 
 
+def package_version() -> str:
+    try:
+        return version("meshslo")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def usage() -> str:
-    lines = ["usage: meshslo COMMAND [options]", "", "commands:"]
+    lines = ["usage: meshslo COMMAND [options]", "       meshslo --version", "", "commands:"]
     lines += [f"  {name:<9} {text}" for name, (_, text) in COMMANDS.items()]
     lines += ["", "Run 'meshslo COMMAND --help' for the options of a command."]
     return "\n".join(lines)
@@ -29,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in ("-h", "--help"):
         print(usage())
         return 0 if args else 2
+    if args[0] in ("-V", "--version"):
+        print(f"meshslo {package_version()}")
+        return 0
     command, rest = args[0], args[1:]
     if command not in COMMANDS:
         print(f"meshslo: unknown command {command!r}\n\n{usage()}", file=sys.stderr)

@@ -52,6 +52,18 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def port_in_use(host: str, port: int) -> OSError | None:
+    """Why ``host:port`` cannot be listened on, or None. SO_REUSEADDR as uvicorn sets it, so a
+    port left in TIME_WAIT by a previous demo is not mistaken for a busy one."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            return error
+    return None
+
+
 class Demo:
     def __init__(self, settings: DemoSettings) -> None:
         self.settings = settings
@@ -61,7 +73,11 @@ class Demo:
         port = settings.demo_port or free_port(host)
         # Listening on every address: the agent (and the printed URL) use the loopback one.
         reachable = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+        self.host, self.port = host, port
         self.url = f"http://{reachable}:{port}"
+        # The simulator starts its model afresh each run: counters saved against the last
+        # one would make the first window span the downtime. Removed in run().
+        self.agent_state = data / "agent-state.json"
         sim_port = free_port("127.0.0.1")
         self.sim_url = f"http://127.0.0.1:{sim_port}"
         routes = data / "routes.json"
@@ -80,7 +96,7 @@ class Demo:
             "agent", "--cluster-id", CLUSTER_ID, "--master-url", self.url,
             "--metrics-url", f"{self.sim_url}/metrics", "--health-url", "",
             "--routes", f"file:{routes}", "--interval", interval,
-            "--spool-dir", str(data / "spool"), "--state-file", str(data / "agent-state.json"),
+            "--spool-dir", str(data / "spool"), "--state-file", str(self.agent_state),
             "--listen", "",
         ], logs / "agent.log")
         self.stop_requested = threading.Event()
@@ -107,7 +123,15 @@ class Demo:
         return 1
 
     def run(self) -> int:
+        # Otherwise another server answering /readyz there would pass for our master.
+        busy = port_in_use(self.host, self.port)
+        if busy is not None:
+            print(f"meshslo demo: cannot listen on {self.host}:{self.port} ({busy.strerror}); another "
+                  f"server may be using it: choose another port with --port N (--port 0: any free port)",
+                  file=sys.stderr, flush=True)
+            return 1
         self.data.mkdir(parents=True, exist_ok=True)
+        self.agent_state.unlink(missing_ok=True)
         deadline = time.monotonic() + self.settings.demo_start_timeout
         self.master.start()
         self.simulator.start()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
-from pathlib import Path
 
 from entrypoints.config import load_settings
-from entrypoints.master_settings import MasterSettings, split_listen
+from entrypoints.master_settings import MasterSettings
 
 __all__ = ["MasterSettings", "build_app", "run"]
 
@@ -39,14 +37,16 @@ def run(argv: list[str]) -> int:
     if settings.allowed_clusters:
         log.info("accepting snapshots from clusters: %s", ", ".join(settings.allowed_clusters))
 
-    problem = _sqlite_directory_problem(settings.database_url)
+    from adapters.storage.engine import prepare_sqlite_directory
+
+    problem = prepare_sqlite_directory(settings.database_url)
     if problem:
         print(f"meshslo master: --database-url / MESHSLO_DATABASE_URL: {problem}", file=sys.stderr)
         return 2
 
     import uvicorn
 
-    host, port = split_listen(settings.listen)
+    host, port = settings.listen_address
     app = build_app(settings)
     _tune_garbage_collector()
     log.info("starting master on http://%s:%d (database %s)", host, port, _safe_url(settings.database_url))
@@ -66,23 +66,6 @@ def _tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
-
-
-def _sqlite_directory_problem(url: str) -> str | None:
-    """Why a SQLite database file cannot be created, checked before serving anything."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    directory = Path(parsed.database).resolve().parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return f"cannot create the directory {directory}: {error.strerror or error}"
-    if not os.access(directory, os.W_OK):
-        return f"the directory {directory} is not writable"
-    return None
 
 
 def _safe_url(url: str) -> str:

@@ -24,13 +24,13 @@ from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
 from application.master.cleaner import Cleaner, Retention
 from application.master.ingest import IngestUseCase
-from application.master.jobs import JobIntervals, JobScheduler
+from application.master.jobs import JobScheduler, ScheduledJob
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
-from application.query.service import Defaults as QueryDefaults
 from application.query.service import SloQueryService
 from domain.slo import Target
 from entrypoints.master_settings import MasterSettings
+from entrypoints.master_startup import MasterStartup
 
 
 def _dispose(engine):  # type: ignore[no-untyped-def]
@@ -61,7 +61,7 @@ class MasterContainer(containers.DeclarativeContainer):
     )
     readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator)
 
-    # Background jobs (aggregator, cleaner, status checker); the app lifespan starts ``jobs``.
+    # Background jobs, started by ``startup`` once the schema is migrated.
     stats_reader = providers.Singleton(SqlStatsReader, engine)
     target_repository = providers.Singleton(SqlTargetRepository, engine)
     status_repository = providers.Singleton(SqlStatusRepository, engine)
@@ -81,33 +81,24 @@ class MasterContainer(containers.DeclarativeContainer):
     )
     cleaner = providers.Singleton(Cleaner, retention_repository, retention)
     status_checker = providers.Singleton(
-        StatusChecker,
-        stats=stats_reader,
-        targets=target_repository,
-        store=status_repository,
-        defaults=default_target,
+        StatusChecker, stats_reader, target_repository, status_repository, default_target
     )
-    job_intervals = providers.Singleton(
-        JobIntervals,
-        aggregate_seconds=settings.provided.aggregate_interval,
-        status_seconds=settings.provided.status_interval,
-        cleanup_seconds=settings.provided.cleanup_interval,
+    # One line per job: its name (threads, logs, metrics), the job and its interval.
+    scheduled_jobs = providers.List(
+        providers.Factory(ScheduledJob, "aggregator", aggregator, settings.provided.aggregate_interval),
+        providers.Factory(ScheduledJob, "status_checker", status_checker, settings.provided.status_interval),
+        providers.Factory(ScheduledJob, "cleaner", cleaner, settings.provided.cleanup_interval),
     )
-    jobs = providers.Singleton(
-        JobScheduler, aggregator, cleaner, status_checker, job_intervals, metrics=metrics, clock=clock
-    )
+    jobs = providers.Singleton(JobScheduler, scheduled_jobs, metrics=metrics, clock=clock)
+    # A new one per app lifespan; the app calls its start() and stop().
+    startup = providers.Factory(MasterStartup, schema_migrator, jobs)
 
     # Query API (``Provide["query_service"]`` in adapters.api.query).
-    query_defaults = providers.Singleton(
-        QueryDefaults,
-        availability=settings.provided.default_availability,
-        p95_ms=settings.provided.default_p95_ms,
-    )
     query_service = providers.Singleton(
         SloQueryService,
         store=stats_reader,
         targets=target_repository,
         status_history=status_repository,
-        defaults=query_defaults,
+        defaults=default_target,
         clock=clock,
     )

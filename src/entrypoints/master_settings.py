@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from application.master.aggregator import MIN_RAW_RETENTION_SECONDS
 from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
+from entrypoints.listen import parse_listen
+from entrypoints.settings_types import LogLevel, OptionalText
 
-LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
-
-def split_listen(value: str) -> tuple[str, int]:
-    """``host:port`` (IPv6 hosts in brackets) → (host, port)."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not HOST:PORT (example: 127.0.0.1:8080)")
-    host = host.strip("[]") or "0.0.0.0"
-    return host, int(port)
+def _positive(default: str, description: str) -> Any:
+    """A duration or size field that must be above zero, its default checked like a given value."""
+    return Field(default, gt=0, validate_default=True, description=description)
 
 
 class MasterSettings(ProcessSettings):
@@ -27,40 +23,40 @@ class MasterSettings(ProcessSettings):
         description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB",
     )
     listen: str = Field("127.0.0.1:8080", description="HOST:PORT to serve the API and dashboard on")
-    ingest_token: str | None = Field(None, description="bearer token agents must send (none: open ingest)")
-    read_token: str | None = Field(None, description="bearer token readers must send (none: open reads)")
+    ingest_token: OptionalText = Field(None, description="bearer token agents must send (none: open ingest)")
+    read_token: OptionalText = Field(None, description="bearer token readers must send (none: open reads)")
     allowed_clusters: CommaList = Field(
         default_factory=list, description="comma-separated cluster ids accepted (empty: any)"
     )
-    max_body: ByteSize = Field("8MiB", gt=0, validate_default=True, description="largest body accepted")
-    aggregate_interval: Duration = Field(
-        "5m", gt=0, validate_default=True, description="how often hourly rollups are rebuilt"
-    )
-    status_interval: Duration = Field(
-        "1m", gt=0, validate_default=True, description="how often statuses are evaluated"
-    )
-    cleanup_interval: Duration = Field(
-        "1h", gt=0, validate_default=True, description="how often retention is applied"
-    )
-    raw_retention: Duration = Field(
-        "48h", gt=0, validate_default=True, description="how long raw rows are kept"
-    )
-    hourly_retention: Duration = Field(
-        "90d", gt=0, validate_default=True, description="how long hourly rollups are kept"
-    )
-    status_retention: Duration = Field(
-        "180d", gt=0, validate_default=True, description="how long status history is kept"
-    )
+    max_body: ByteSize = _positive("8MiB", "largest body accepted")
+    aggregate_interval: Duration = _positive("5m", "how often hourly rollups are rebuilt")
+    status_interval: Duration = _positive("1m", "how often statuses are evaluated")
+    cleanup_interval: Duration = _positive("1h", "how often retention is applied")
+    raw_retention: Duration = _positive("48h", "how long raw rows are kept")
+    hourly_retention: Duration = _positive("90d", "how long hourly rollups are kept")
+    status_retention: Duration = _positive("180d", "how long status history is kept")
     default_availability: float = Field(
         95.0, gt=0, lt=100, description="availability target in percent where none is set"
     )
     default_p95_ms: float = Field(300.0, gt=0, description="p95 latency target in ms where none is set")
     log_level: LogLevel = Field("info", description="debug, info, warning, error or critical")
 
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        address = parse_listen(self.listen)
+        assert address is not None, "validated below"
+        return address
+
     @field_validator("listen")
     @classmethod
     def _listen_is_host_port(cls, value: str) -> str:
-        split_listen(value)
+        try:
+            address = parse_listen(value)
+        except ValueError:
+            address = None
+        # Unlike the agent's, the master's address cannot be off, nor a port picked at random.
+        if address is None or address[1] == 0:
+            raise ValueError(f"{value!r} is not HOST:PORT (example: 127.0.0.1:8080)") from None
         return value
 
     @field_validator("database_url")
@@ -89,13 +85,3 @@ class MasterSettings(ProcessSettings):
         if raw is not None and value < raw:
             raise ValueError(f"must not be shorter than --raw-retention ({raw:g} s), got {value:g} s")
         return value
-
-    @field_validator("ingest_token", "read_token")
-    @classmethod
-    def _empty_token_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _log_level_lower(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value

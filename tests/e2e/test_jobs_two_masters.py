@@ -20,7 +20,8 @@ from tests.storage.raw_rows import Snapshot as RawSnapshot
 from tests.storage.raw_rows import fetch, random_edge, random_ingress, random_service, write
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.rollup_repository import SqlRollupRepository
 from application.master.aggregator import Aggregator
 
@@ -65,7 +66,7 @@ print(json.dumps({"rebuilt": rebuilt, "skipped": skipped, "changes": changes}))
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
     engine = make_engine(postgres_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
     cleanup = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))

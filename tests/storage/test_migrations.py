@@ -7,14 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
-from adapters.storage.migrate import current_revision, head_revision
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import current_revision, head_revision, upgrade_to_head
 
 
 def test_migrations_create_exactly_the_declared_schema(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        create_schema(engine)
+        upgrade_to_head(engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diffs = compare_metadata(context, schema.metadata)
@@ -28,14 +28,14 @@ def test_migrations_create_exactly_the_declared_schema(database_url: str) -> Non
 def test_running_migrations_again_changes_nothing_and_keeps_rows(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        create_schema(engine)
+        upgrade_to_head(engine)
         with engine.begin() as connection:
             connection.execute(
                 schema.clusters.insert().values(
                     cluster_id="c1", first_seen=1, last_snapshot=2, last_received=3, agent_version="x"
                 )
             )
-        create_schema(engine)
+        upgrade_to_head(engine)
         with engine.connect() as connection:
             assert connection.execute(schema.clusters.select()).all() == [("c1", 1, 2, 3, "x")]
     finally:
@@ -88,7 +88,7 @@ def test_masters_starting_together_migrate_once(postgres_url: str) -> None:
 
     def migrate(engine) -> None:  # type: ignore[no-untyped-def]
         try:
-            create_schema(engine)
+            upgrade_to_head(engine)
         except BaseException as error:  # reported below
             errors.append(error)
 
@@ -117,11 +117,11 @@ def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
 
     engine = make_engine(database_url)
     try:
-        create_schema(engine)
+        upgrade_to_head(engine)
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-        create_schema(engine)  # and back up again
+        upgrade_to_head(engine)  # and back up again
         assert set(inspect(engine).get_table_names()) == {*schema.metadata.tables, "alembic_version"}
     finally:
         engine.dispose()

@@ -16,9 +16,10 @@ from sqlalchemy import Engine, delete, func, select
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
-from adapters.storage.row_sums import BoundIndex, RowSums
+from adapters.storage.row_sums import RowSums
 from adapters.storage.stats_reader import SqlStatsReader
 
 H0 = 1_764_306_000
@@ -29,7 +30,7 @@ STEP = 300
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 
@@ -110,11 +111,10 @@ def test_cache_is_bounded_and_prefers_the_largest_usable_prefix() -> None:
 
 
 def test_row_sums_merge_keeps_absent_bounds_absent_and_never_edits_cached_sums() -> None:
-    bounds = BoundIndex()
-    linkerd = RowSums(2, bounds)
+    linkerd = RowSums(2)
     linkerd.add_sums("a", (10, 1.5), 1, 1)
     linkerd.add_buckets("a", '{"10": 4, "+Inf": 10}', 1)
-    nginx = RowSums(2, bounds)
+    nginx = RowSums(2)
     nginx.add_sums("b", (3, 0.5), 2, 1)
     nginx.add_buckets("b", '{"5": 1, "250": 3, "+Inf": 3}', 1)
     nginx.add_buckets("a", '{"5": 2, "+Inf": 2}', 1)

@@ -16,7 +16,8 @@ from pytest import approx
 from sqlalchemy import Engine
 from tests.storage.query_dataset import aggregate, ingest, service_of
 
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.target_repository import SqlTargetRepository
 from application.query.errors import ClusterRequired, NotFound, UnknownCluster
 from application.query.service import SloQueryService
@@ -116,7 +117,7 @@ SNAPSHOTS = [
 @pytest.fixture(params=["raw rows", "hourly rollups"])
 def service(request: pytest.FixtureRequest, database_url: str) -> Iterator[SloQueryService]:
     engine: Engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     for document in SNAPSHOTS:
         ingest(engine, document)
     targets = SqlTargetRepository(engine)

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, update
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot, service_of
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.stats_reader import SqlStatsReader
 from application.query.service import SloQueryService
 
@@ -49,7 +50,7 @@ def stores(database_url: str, tmp_path) -> Iterator[tuple[Engine, Engine]]:  # t
     raw_only = make_engine(f"sqlite:///{tmp_path / 'raw_only.db'}")
     aggregated = make_engine(database_url)
     for engine in (raw_only, aggregated):
-        create_schema(engine)
+        upgrade_to_head(engine)
     for document in _snapshots():
         ingest(raw_only, document)
         ingest(aggregated, document)

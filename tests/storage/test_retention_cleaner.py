@@ -10,7 +10,8 @@ from sqlalchemy import Engine, insert
 from tests.storage.raw_rows import fetch
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.retention_repository import SqlRetentionRepository
 from application.master.cleaner import Cleaner, Retention
 
@@ -22,7 +23,7 @@ RETENTION = Retention(raw_seconds=48 * 3600, hourly_seconds=90 * DAY, status_sec
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 

@@ -29,7 +29,8 @@ from tests.storage.raw_rows import (
 )
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.rollup_repository import SqlHourRebuild, SqlRollupRepository
 from application.master.aggregator import Aggregator, oldest_rebuildable_hour
 from domain.histogram import quantile
@@ -52,7 +53,7 @@ INGRESS_SUMS = (
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 

@@ -10,14 +10,15 @@ from tests.storage.raw_rows import fetch
 from tests.storage.snapshot_builders import ingress, route, service, snapshot
 
 from adapters.storage import schema
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.rollup_repository import SqlRollupRepository
 from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
 from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
-from application.master.processor import snapshot_rows
+from application.master.snapshot_totals import snapshot_totals
 from application.master.status_checker import StatusChecker
 from domain.contract import SLOSnapshot
 from domain.slo import Target
@@ -29,7 +30,7 @@ TS = 1_764_312_030
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield engine
     engine.dispose()
 
@@ -93,7 +94,7 @@ def test_changes_are_newest_first_and_filterable(engine: Engine) -> None:
     history = repository.changes(cluster_id="c1", key="shop/a")
     assert [c.new_status for c in history] == ["critical", "healthy"]
     assert [c.key for c in repository.changes(target_type="ingress")] == ["d.example.com"]
-    assert [c.changed_at for c in repository.changes(since=150, until=250)] == [200]
+    assert [c.changed_at for c in repository.changes(cluster_id="c1", since=150)] == [200]
     assert len(repository.changes(limit=2)) == 2
     first = repository.changes(cluster_id="c1", key="shop/a")[-1]
     assert first.id is not None and (first.availability, first.p95, first.error_budget) == (99.0, 12.5, 80.0)
@@ -116,7 +117,7 @@ def test_domains_come_from_route_mapping(engine: Engine) -> None:
 
 def store(engine: Engine, document: dict) -> None:
     received_at = document["slo_data"]["timestamp"] + 1
-    SqlIngestRepository(engine).store(snapshot_rows(SLOSnapshot.model_validate(document), received_at))
+    SqlIngestRepository(engine).store(snapshot_totals(SLOSnapshot.model_validate(document), received_at))
 
 
 def test_status_checker_on_stored_snapshots_with_and_without_rollups(engine: Engine) -> None:

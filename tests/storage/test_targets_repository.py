@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from adapters.storage.engine import create_schema, make_engine
+from adapters.storage.engine import make_engine
+from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.target_repository import SqlTargetRepository
 from domain.target_rules import InvalidTarget
 from domain.targets import TargetRecord
@@ -16,7 +17,7 @@ from domain.targets import TargetRecord
 @pytest.fixture
 def repository(database_url: str) -> Iterator[SqlTargetRepository]:
     engine: Engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_to_head(engine)
     yield SqlTargetRepository(engine)
     engine.dispose()
 
@@ -30,10 +31,9 @@ def target(**overrides: object) -> TargetRecord:
     return TargetRecord(**values)  # type: ignore[arg-type]
 
 
-def test_upsert_then_get(repository: SqlTargetRepository) -> None:
+def test_upsert_then_list(repository: SqlTargetRepository) -> None:
     stored = repository.upsert(target())
-    assert repository.get("prod", "service", "shop/cart", "1d") == stored == target()
-    assert repository.get("prod", "service", "shop/cart", "7d") is None
+    assert repository.list("prod", "service") == [stored] == [target()]  # its window only: no 7d
 
 
 def test_upsert_replaces_the_same_window_and_keeps_the_others(repository: SqlTargetRepository) -> None:
@@ -60,7 +60,7 @@ def test_list_filters_by_cluster_and_type(repository: SqlTargetRepository) -> No
 def test_missing_updated_at_is_filled_with_the_time_of_the_write(repository: SqlTargetRepository) -> None:
     stored = repository.upsert(target(updated_at=0))
     assert stored.updated_at > 1_700_000_000
-    assert repository.get("prod", "service", "shop/cart", "1d") == stored
+    assert repository.list("prod") == [stored]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,6 @@ class AgentMetricsCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         status = self._status
         counters = status.collect
-        assert counters is not None
         delivery = self._sender.counters
         spool = self._sender.spool
 
@@ -53,7 +52,7 @@ class AgentMetricsCollector(Collector):
                        counters.series_dropped)
         yield _counter("deltas_emitted", "Per-series increments computed", counters.deltas_emitted)
         yield _counter("counter_resets", "Counter resets seen (a process behind a series restarted)",
-                       counters.resets_seen)
+                       counters.resets)
 
         snapshots = CounterMetricFamily(
             PREFIX + "snapshots", "Snapshots by delivery result", labels=["result"]

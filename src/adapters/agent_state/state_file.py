@@ -2,7 +2,9 @@
 
 A missing file is a first start. An unreadable one (truncated by a full
 disk, edited by hand) is renamed ``<name>.corrupt`` and the agent starts
-fresh with a warning: losing one interval beats refusing to run.
+fresh with a warning: losing one interval beats refusing to run. A file of
+another layout is ignored the same way, and a pending snapshot that cannot be
+read is skipped while the counters are still restored.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from adapters.atomic_file import write_atomically
+from adapters.master_client.snapshot_json import snapshot_json
+from application.ports.delivery import SavedState
+from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
+
+STATE_FORMAT = 1
 
 
 class StateFileError(Exception):
@@ -31,7 +40,7 @@ class StateFile:
     def path(self) -> Path:
         return self._path
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> SavedState | None:
         try:
             raw = self._path.read_bytes()
         except FileNotFoundError:
@@ -47,11 +56,11 @@ class StateFile:
         if not isinstance(state, dict):
             self._set_aside(f"holds a {type(state).__name__}, not an object")
             return None
-        return state
+        return state_from_document(state)
 
-    def save(self, state: dict[str, Any]) -> None:
+    def save(self, state: SavedState) -> None:
         # Counters may legitimately be NaN or ±Inf in an exposition; JSON's extension keeps them.
-        data = json.dumps(state, separators=(",", ":"), allow_nan=True).encode()
+        data = json.dumps(state_document(state), separators=(",", ":"), allow_nan=True).encode()
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self._path, data)
@@ -63,3 +72,37 @@ class StateFile:
         log.warning("state file %s %s; moved to %s, starting fresh", self._path, reason, aside)
         with contextlib.suppress(OSError):
             os.replace(self._path, aside)
+
+
+def state_document(state: SavedState) -> dict[str, Any]:
+    """The file's JSON object; the pending snapshot is kept as its wire JSON text."""
+    pending = state.pending
+    return {
+        "format": STATE_FORMAT,
+        "cluster_id": state.cluster_id,
+        "saved_at": state.saved_at,
+        "collect": state.collect,
+        "pending": snapshot_json(pending).decode() if pending is not None else None,
+    }
+
+
+def state_from_document(document: dict[str, Any]) -> SavedState | None:
+    """Read back :func:`state_document`; None for a layout this version does not know."""
+    collect = document.get("collect")
+    if document.get("format") != STATE_FORMAT or not isinstance(collect, dict):
+        log.warning("saved state has an unknown layout; starting fresh")
+        return None
+    saved_at = document.get("saved_at")
+    pending = None
+    text = document.get("pending")
+    if isinstance(text, str):
+        try:
+            pending = SLOSnapshot.model_validate_json(text)
+        except ValidationError as error:
+            log.warning("the previous run's last snapshot is unreadable and is skipped: %s", error)
+    return SavedState(
+        cluster_id=str(document.get("cluster_id")),
+        collect=collect,
+        saved_at=saved_at if isinstance(saved_at, int | float) else None,
+        pending=pending,
+    )

@@ -1,7 +1,8 @@
 """Bearer-token checks for the master's HTTP API (SPEC §6).
 
-Ingest always requires the ingest token when one is configured; reads require
-the read token only when one is configured. Tokens are compared in constant
+Ingest requires the ingest token when one is configured (checked by the ingest
+handler itself, after counting the request); reads require the read token only
+when one is configured. Tokens are compared in constant
 time so that response timing does not reveal how much of a guess was right.
 """
 
@@ -52,14 +53,6 @@ def check_token(expected: str | None, authorization: str | None, realm: str) -> 
     presented = bearer_token(authorization)
     if not token_matches(expected, presented):
         raise _unauthorised(realm, presented)
-
-
-@inject
-def require_ingest_token(
-    authorization: str | None = Header(default=None),
-    tokens: ApiTokens = Depends(Provide["api_tokens"]),
-) -> None:
-    check_token(tokens.ingest_token, authorization, "meshslo-ingest")
 
 
 @inject

@@ -21,7 +21,7 @@ from adapters.api.auth import ApiTokens, check_token
 from adapters.api.errors import describe_validation_error, nul_character_path
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
-from application.master.processor import SnapshotOutOfRange
+from application.ports.ingest import SnapshotOutOfRange
 from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)

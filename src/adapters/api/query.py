@@ -29,6 +29,7 @@ from adapters.api.schemas import (
     TargetsResponse,
     TopologyResponse,
 )
+from application.ports.query import QueryService
 from application.query.errors import (
     ClusterRequired,
     InvalidInput,
@@ -37,7 +38,6 @@ from application.query.errors import (
     QueryError,
     UnknownCluster,
 )
-from application.query.ports import QueryService
 
 router = APIRouter(tags=["query"], dependencies=[Depends(require_read_token)])
 

@@ -9,10 +9,11 @@ observations) is ``null``, never NaN.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from application.query.shaping import finite
 
 
 class _Out(BaseModel):
@@ -21,10 +22,7 @@ class _Out(BaseModel):
     @field_validator("*")
     @classmethod
     def _no_nan(cls, value: Any) -> Any:
-        # NaN and infinities have no JSON spelling: they are "no value".
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        return value
+        return finite(value) if isinstance(value, float) else value
 
 
 class RangeInfo(_Out):

@@ -60,8 +60,9 @@ from adapters.exposition.line import (
     read_value,
 )
 from application.agent.gc_pause import cyclic_gc_paused
+from domain.agent.stats import CollectStats
 from domain.families import SAMPLE_NAMES
-from domain.series import Scrape, ScrapeStats, Series
+from domain.series import Scrape, Series
 
 # A longer line is dropped (and counted as malformed) instead of being buffered:
 # one broken or hostile line must not make the agent hold an unbounded body.
@@ -82,7 +83,7 @@ class _Pass:
     """What one call to ``parse`` accumulates."""
 
     samples: list[tuple[Series, float]] = field(default_factory=list)
-    stats: ScrapeStats = field(default_factory=ScrapeStats)
+    stats: CollectStats = field(default_factory=CollectStats)
     # This scrape's series in exposition order, the next scrape's reference, kept as runs of the
     # previous order (ranges of positions) and single (match text, series) pairs found elsewhere.
     segments: list[range | tuple[str, Series]] = field(default_factory=list)

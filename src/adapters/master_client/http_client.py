@@ -20,6 +20,7 @@ from tenacity import (
     wait_random,
 )
 
+from adapters.master_client.snapshot_json import snapshot_json
 from application.ports.agent import DeliveryError
 from domain.contract import SLOSnapshot
 
@@ -122,7 +123,7 @@ class HttpMasterClient:
         self._http.close()
 
     def send(self, snapshot: SLOSnapshot) -> None:
-        body = snapshot.model_dump_json().encode()
+        body = snapshot_json(snapshot)
         policy = self._policy
         stop = stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline)
         if self._interrupt is not None:

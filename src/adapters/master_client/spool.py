@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from adapters.atomic_file import TEMP_PREFIX, write_atomically
+from adapters.master_client.snapshot_json import snapshot_json
 from application.ports.delivery import SpooledSnapshot, SpoolError
 from domain.contract import SLOSnapshot
 
@@ -32,8 +33,8 @@ SEQUENCE_DIGITS = 20
 _NAME = re.compile(rf"^(\d{{{SEQUENCE_DIGITS}}}){re.escape(SUFFIX)}$")
 
 
-class SnapshotSpool:
-    """``SnapshotSpool`` port on a directory; at most ``max_items`` snapshots, oldest dropped first."""
+class DiskSpool:
+    """The ``SnapshotSpool`` port on a directory; at most ``max_items`` snapshots, oldest dropped first."""
 
     def __init__(self, directory: Path | str, max_items: int) -> None:
         if max_items < 1:
@@ -106,7 +107,7 @@ class SnapshotSpool:
     def append(self, snapshot: SLOSnapshot) -> None:
         sequence = self._next
         try:
-            write_atomically(self._path(sequence), snapshot.model_dump_json().encode())
+            write_atomically(self._path(sequence), snapshot_json(snapshot))
         except OSError as error:
             raise SpoolError(f"cannot write to spool {self._dir}: {error}") from error
         self._next = sequence + 1

@@ -1,8 +1,8 @@
 """The master's own Prometheus metrics, on a registry owned by the container.
 
 A registry per container (not prometheus-client's global one) lets tests and
-several masters in one process count independently. Background jobs add their
-metrics to this class so that ``/metrics`` exposes everything in one place.
+several masters in one process count independently. The job scheduler reports
+here under each job's name, so that ``/metrics`` exposes everything in one place.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ REJECT_REASONS = ("unauthorised", "too_large", "invalid", "cluster_not_allowed")
 _INGEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 # Background jobs take from milliseconds (status of a small cluster) to minutes (a large cleanup).
-JOB_NAMES = ("aggregator", "cleaner", "status_checker")
 _JOB_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
@@ -66,10 +65,6 @@ class MasterMetrics:
             registry=self.registry,
         )
         # Pre-create every label value so dashboards see zeros rather than gaps.
-        for job in JOB_NAMES:
-            self.job_runs.labels(job=job, result="ok")
-            self.job_runs.labels(job=job, result="failed")
-            self.job_seconds.labels(job=job)
         for result in INGEST_RESULTS:
             self.ingest_snapshots.labels(result=result)
         for reason in REJECT_REASONS:
@@ -85,6 +80,12 @@ class MasterMetrics:
             if timestamp > self._newest.get(cluster_id, 0):
                 self._newest[cluster_id] = timestamp
                 self.last_snapshot.labels(cluster_id=cluster_id).set(timestamp)
+
+    def add_job(self, job: str) -> None:
+        """Called by the scheduler for each of its jobs, so a job shows with zero runs before its first."""
+        self.job_runs.labels(job=job, result="ok")
+        self.job_runs.labels(job=job, result="failed")
+        self.job_seconds.labels(job=job)
 
     def job_run(self, job: str, seconds: float, ok: bool) -> None:
         self.job_runs.labels(job=job, result="ok" if ok else "failed").inc()

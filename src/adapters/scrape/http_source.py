@@ -34,11 +34,7 @@ class HttpMetricsSource:
     ``timeout`` bounds each network wait (connect, every read) and, checked as
     each chunk arrives, the whole transfer: a body that trickles in is cut once
     the scrape has taken longer than ``timeout``, a stalled one after at most
-    one more read timeout.
-
-    After each scrape (good or failed) ``last_duration_seconds`` and
-    ``last_wire_bytes`` (bytes as transferred, before decompression) describe it,
-    for the agent's own metrics; the decompressed size is in ``Scrape.stats.bytes_read``.
+    one more read timeout. The decompressed size of a body is in ``Scrape.stats.bytes_read``.
     """
 
     def __init__(
@@ -57,27 +53,16 @@ class HttpMetricsSource:
         self._parser = parser
         self._owns_client = client is None
         self._client = client if client is not None else httpx.Client(timeout=timeout)
-        self.last_duration_seconds = 0.0
-        self.last_wire_bytes = 0
-
-    @property
-    def metrics_url(self) -> str:
-        return self._metrics_url
 
     def scrape(self) -> Scrape:
         taken_at = time.time()
-        started = time.monotonic()
-        deadline = started + self._timeout
-        self.last_wire_bytes = 0
+        deadline = time.monotonic() + self._timeout
         try:
             with self._client.stream(
                 "GET", self._metrics_url, headers=_HEADERS, timeout=self._timeout, follow_redirects=True
             ) as response:
-                try:
-                    self._check(response)
-                    return self._parser.parse(self._body(response, deadline), timestamp=taken_at)
-                finally:
-                    self.last_wire_bytes = response.num_bytes_downloaded
+                self._check(response)
+                return self._parser.parse(self._body(response, deadline), timestamp=taken_at)
         except _Deadline:
             raise ScrapeError(
                 f"scrape of {self._metrics_url} took longer than {self._timeout:g}s; body not complete"
@@ -94,8 +79,6 @@ class HttpMetricsSource:
             raise ScrapeError(
                 f"scrape of {self._metrics_url} failed: {type(error).__name__}: {error}"
             ) from error
-        finally:
-            self.last_duration_seconds = time.monotonic() - started
 
     def healthy(self) -> bool:
         if self._health_url is None:

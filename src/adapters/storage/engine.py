@@ -1,7 +1,8 @@
-"""Engines for SQLite (WAL) and PostgreSQL, and schema creation."""
+"""Engines for SQLite (WAL) and PostgreSQL; the directory of a SQLite database file."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,12 +17,30 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def prepare_sqlite_directory(url: str) -> str | None:
+    """Create the directory of a SQLite database file; why it cannot be used, else None.
+
+    Checked at start, before anything is served; None as well for PostgreSQL
+    and in-memory SQLite, which need no directory.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    directory = Path(parsed.database).resolve().parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the directory {directory}: {error.strerror or error}"
+    if not os.access(directory, os.W_OK):
+        return f"the directory {directory} is not writable"
+    return None
+
+
 def make_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's directory must exist (``prepare_sqlite_directory``)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -39,10 +58,3 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10}
     )
-
-
-def create_schema(engine: Engine) -> None:
-    """Bring the schema up to date: run the Alembic migrations to head (idempotent)."""
-    from adapters.storage.migrate import upgrade_to_head
-
-    upgrade_to_head(engine)

@@ -1,16 +1,21 @@
 """Snapshots into the raw tables: one transaction per snapshot, idempotent on (cluster_id, ts).
 
-Rows are written with one bulk insert per table (COPY on PostgreSQL, the driver's
-executemany on SQLite), never through ORM objects or per-row statements.
+Totals become rows keyed by column names (``traffic_families``), written with one
+bulk insert per table (COPY on PostgreSQL, the driver's executemany on SQLite),
+never through ORM objects or per-row statements.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, Table, case, select, text
@@ -18,16 +23,95 @@ from sqlalchemy.engine import Connection
 
 from adapters.storage import schema
 from adapters.storage.dialect import bulk_insert, bulk_upsert, greatest, insert
-from application.ports.ingest import Row, SnapshotRows
-from domain.contract import Route
+from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, Row
+from application.ports.ingest import SnapshotHeader, SnapshotOutOfRange, SnapshotTotals
+from domain.contract import Route, first_route_by_key
 from domain.timewindow import hour_of
 
 log = logging.getLogger(__name__)
 
+# Counts are stored as 64-bit integers (BIGINT); a sum beyond that cannot be stored exactly.
+MAX_STORED_COUNT = 2**63 - 1
+
+_JSON = json.JSONEncoder(separators=(",", ":"))
 _ROUTE_KEY = ("cluster_id", "domain", "path_prefix", "service_key")
 _ROUTE_RECORD = ("name", "namespace", "service_name", "service_port", "tls")
 _route_key = itemgetter(*_ROUTE_KEY[1:])
 _route_record = itemgetter(*_ROUTE_RECORD)
+_ROUTE_COLUMNS = tuple(Route.model_fields)  # a route's fields are route_mapping's columns
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRows(SnapshotHeader):
+    """One snapshot as table rows, keyed by the tables' column names: one batch per table."""
+
+    services: list[Row] = field(default_factory=list)
+    edges: list[Row] = field(default_factory=list)
+    ingress: list[Row] = field(default_factory=list)
+    routes: list[Row] = field(default_factory=list)
+
+
+def _rows(family: Family[Any], totals: Mapping[Any, Any]) -> list[Row]:
+    # Thousands of rows per snapshot: the key columns and buckets are set in place.
+    keys, columns, encode, has_buckets = family.keys, family.columns, _JSON.encode, family.has_buckets
+    rows = []
+    for key, item in totals.items():
+        row = columns(item)
+        row.update(zip(keys, key, strict=True) if len(keys) > 1 else ((keys[0], key),))
+        if has_buckets:
+            row["buckets"] = encode(item.buckets)
+        rows.append(row)
+    return rows
+
+
+def _check_storable(rows: list[Row], family: Family[Any], counts: tuple[str, ...], section: str) -> None:
+    """Refuse what the database would refuse halfway through the transaction, with a clear message.
+
+    The other count columns of a row are parts of the ones checked here
+    (errors, status classes and methods are at most ``requests``).
+    """
+    for row in rows:
+        for column in counts:
+            if row[column] > MAX_STORED_COUNT:
+                where = "/".join(str(row[k]) for k in family.keys)
+                raise SnapshotOutOfRange(
+                    f"slo_data.{section} {where}: {column} = {row[column]} exceeds the largest "
+                    f"storable count {MAX_STORED_COUNT}"
+                )
+        if not math.isfinite(row["latency_sum"]):
+            where = "/".join(str(row[k]) for k in family.keys)
+            raise SnapshotOutOfRange(f"slo_data.{section} {where}: latency_sum adds up to infinity")
+
+
+def place_backends(ingress: list[Row], totals: SnapshotTotals, stored_routes: Iterable[Route]) -> None:
+    """Each backend's domain and path: the snapshot's route first, else the stored mapping's."""
+    from_store = first_route_by_key(stored_routes)
+    for row in ingress:
+        key = row["service_key"]
+        route = totals.backend_routes.get(key) or from_store.get(key)
+        row["domain"] = route.domain if route else ""
+        row["path"] = route.path_prefix if route else ""
+
+
+def snapshot_rows(totals: SnapshotTotals, stored_routes: Iterable[Route] = ()) -> SnapshotRows:
+    """The rows of one snapshot; raises SnapshotOutOfRange for numbers no column can hold."""
+    if totals.ts > MAX_STORED_COUNT:
+        raise SnapshotOutOfRange(f"slo_data.timestamp = {totals.ts} is not a storable unix time")
+    services = _rows(WORKLOADS, totals.services)
+    _check_storable(services, WORKLOADS, ("requests", "latency_count", "tls_requests", "total_requests"),
+                    "services")
+    edges = _rows(EDGES, totals.edges)
+    _check_storable(edges, EDGES, ("requests", "failures", "latency_count"), "edges")
+    ingress = _rows(INGRESS, totals.ingress)
+    _check_storable(ingress, INGRESS, ("requests", "latency_count"), "ingress")
+    place_backends(ingress, totals, stored_routes)
+    return SnapshotRows(
+        **totals.header(),
+        services=services,
+        edges=edges,
+        ingress=ingress,
+        routes=[{column: getattr(route, column) for column in _ROUTE_COLUMNS} for route in totals.routes],
+    )
 
 
 class SqlIngestRepository:
@@ -39,10 +123,13 @@ class SqlIngestRepository:
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
 
-    def store(self, rows: SnapshotRows) -> bool:
+    def store(self, totals: SnapshotTotals) -> bool:
+        rows = snapshot_rows(totals)  # unstorable numbers are refused before the transaction starts
         with self._write_turn, self._engine.begin() as connection:
             if not self._log_snapshot(connection, rows):
                 return False
+            if totals.needs_stored_routes():
+                place_backends(rows.ingress, totals, self._read_routes(connection, rows.cluster_id))
             keys = {"cluster_id": rows.cluster_id, "ts": rows.ts, "window_seconds": rows.window_seconds}
             self._insert_many(connection, schema.service_raw, rows.services, keys)
             self._insert_many(connection, schema.edge_raw, rows.edges, keys)
@@ -55,19 +142,21 @@ class SqlIngestRepository:
         return True
 
     def routes(self, cluster_id: str) -> list[Route]:
+        """The stored route mapping of a cluster, ordered by domain then path."""
+        with self._engine.connect() as connection:
+            return self._read_routes(connection, cluster_id)
+
+    @staticmethod
+    def _read_routes(connection: Connection, cluster_id: str) -> list[Route]:
         table = schema.route_mapping
         query = (
-            select(
-                table.c.name, table.c.namespace, table.c.domain, table.c.path_prefix,
-                table.c.service_key, table.c.service_name, table.c.service_port, table.c.tls,
-            )
+            select(*(table.c[column] for column in _ROUTE_COLUMNS))
             .where(table.c.cluster_id == cluster_id)
             .order_by(table.c.domain, table.c.path_prefix, table.c.service_key)
         )
-        with self._engine.connect() as connection:
-            records = [row._asdict() for row in connection.execute(query)]
         routes = []
-        for record in records:
+        for row in connection.execute(query):
+            record = row._asdict()
             try:
                 routes.append(Route.model_validate(record))
             except ValidationError as error:
@@ -84,14 +173,12 @@ class SqlIngestRepository:
     @staticmethod
     def _log_snapshot(connection: Connection, rows: SnapshotRows) -> bool:
         """Claim (cluster_id, ts); a second claim inserts nothing and marks a duplicate."""
-        statement = insert(connection, schema.snapshot_log).values(
-            cluster_id=rows.cluster_id,
-            ts=rows.ts,
-            window_start=rows.window_start,
-            window_seconds=rows.window_seconds,
-            received_at=rows.received_at,
-            agent_version=rows.agent_version,
-        ).on_conflict_do_nothing(index_elements=["cluster_id", "ts"]).returning(schema.snapshot_log.c.ts)
+        statement = (
+            insert(connection, schema.snapshot_log)
+            .values(**rows.header())
+            .on_conflict_do_nothing(index_elements=["cluster_id", "ts"])
+            .returning(schema.snapshot_log.c.ts)
+        )
         # RETURNING rather than rowcount: psycopg reports -1 for this statement's rowcount.
         return connection.execute(statement).first() is not None
 

@@ -13,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from adapters.storage.engine import make_engine
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -96,8 +98,6 @@ def new_revision(message: str) -> None:
     generated file (and check it on PostgreSQL with the storage tests) before committing.
     """
     import tempfile
-
-    from adapters.storage.engine import make_engine
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{scratch}/scratch.db")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
@@ -18,67 +19,56 @@ from sqlalchemy.sql import Select
 
 from adapters.storage import schema
 from adapters.storage.locks import job_lock
+from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, T
+from domain.histogram import merge_buckets
 from domain.rollup import (
     Coverage,
     HourRollup,
     IngressRolled,
+    LatencyFigures,
     Rolled,
     ingress_figures,
     service_figures,
 )
 from domain.timewindow import HOUR
-from domain.totals import METHODS, STATUS_CLASSES, EdgeTotals, IngressTotals, WorkloadTotals
+from domain.totals import EdgeTotals, WorkloadTotals
 
-_CLASS_COLUMNS = {cls: f"status_{cls}" for cls in STATUS_CLASSES}  # "2xx" → "status_2xx"
 _HOURLY_TABLES = (schema.service_hourly, schema.edge_hourly, schema.ingress_hourly, schema.cluster_hourly)
-_METHOD_COLUMNS = {m: (f"{m.lower()}_requests", f"{m.lower()}_errors") for m in METHODS}
-
-
-def _int(value: Any) -> int:
-    # PostgreSQL's SUM of a bigint is numeric (Decimal); NULL when no rows.
-    return int(value or 0)
-
-
-def _float(value: Any) -> float:
-    return float(value or 0.0)
 
 
 def _in_hour(table: Any, cluster_id: str, hour: int) -> Any:
     return and_(table.c.cluster_id == cluster_id, table.c.ts > hour, table.c.ts <= hour + HOUR)
 
 
-def _sums(table: Any, keys: list[str], measures: list[str], cluster_id: str, hour: int) -> Select:
+def _sums(family: Family[Any], cluster_id: str, hour: int) -> Select:
+    table = family.raw
     return (
         select(
-            *(table.c[k] for k in keys),
-            *(func.sum(table.c[m]).label(m) for m in measures),
+            *(table.c[k] for k in family.keys),
+            *(func.sum(table.c[m]).label(m) for m in family.sums),
             func.sum(table.c.window_seconds).label("covered_seconds"),
             func.count().label("sample_count"),
         )
         .where(_in_hour(table, cluster_id, hour))
-        .group_by(*(table.c[k] for k in keys))
+        .group_by(*(table.c[k] for k in family.keys))
     )
 
 
-def merge_bucket_texts(texts: Iterable[str]) -> dict[str, float]:
-    """Sum JSON bucket maps key by key.
+def _coverage(covered_seconds: Any, sample_count: Any) -> Coverage:
+    # SUM is NULL over no rows.
+    return Coverage(float(covered_seconds or 0.0), int(sample_count or 0))
 
-    The rows of one key nearly always share one bucket layout, so each layout's
-    counts are summed column-wise (``zip``/``sum`` run in C) and only the few
-    distinct layouts are merged key by key: about twice as fast as adding
-    every key of every row.
-    """
-    by_layout: dict[tuple[str, ...], list[tuple[float, ...]]] = {}
-    for text_value in texts:
-        if not text_value or text_value == "{}":
-            continue
-        parsed = json.loads(text_value)
-        by_layout.setdefault(tuple(parsed), []).append(tuple(parsed.values()))
-    merged: dict[str, float] = {}
-    for keys, rows in by_layout.items():
-        for key, total in zip(keys, map(sum, zip(*rows, strict=True)), strict=True):
-            merged[key] = merged.get(key, 0) + total
-    return merged
+
+def _key(family: Family[Any], row: Mapping[str, Any]) -> Hashable:
+    """The rollup's key of a row: a tuple, or the bare value of a one-column key."""
+    if len(family.keys) == 1:
+        return row[family.keys[0]]
+    return tuple(row[k] for k in family.keys)
+
+
+def merge_bucket_texts(texts: Iterable[str]) -> dict[str, float]:
+    """Sum JSON bucket maps with ``histogram.merge_buckets``."""
+    return merge_buckets(json.loads(text) for text in texts if text and text != "{}")
 
 
 class SqlHourRebuild:
@@ -107,30 +97,18 @@ class SqlHourRebuild:
                 _in_hour(log, self.cluster_id, self.hour)
             )
         ).one()
-        rollup.coverage = Coverage(_float(covered), _int(samples))
+        rollup.coverage = _coverage(covered, samples)
         return rollup
 
+    def _read_sums(self, family: Family[T]) -> Iterator[tuple[Any, T, Coverage]]:
+        """Per key: the totals of the hour's raw rows (without buckets) and their coverage."""
+        for row in self._connection.execute(_sums(family, self.cluster_id, self.hour)).mappings():
+            totals = family.build(family.typed_sums(row), {})
+            yield _key(family, row), totals, _coverage(row["covered_seconds"], row["sample_count"])
+
     def _read_services(self) -> dict[tuple[str, str], Rolled[WorkloadTotals]]:
-        table = schema.service_raw
-        measures = [
-            "requests", "errors", *_CLASS_COLUMNS.values(),
-            "latency_sum", "latency_count", "tls_requests", "total_requests",
-        ]
-        out: dict[tuple[str, str], Rolled[WorkloadTotals]] = {}
-        for row in self._connection.execute(
-            _sums(table, ["namespace", "name"], measures, self.cluster_id, self.hour)
-        ).mappings():
-            totals = WorkloadTotals(
-                latency_sum=_float(row["latency_sum"]),
-                latency_count=_int(row["latency_count"]),
-                requests=_int(row["requests"]),
-                errors=_int(row["errors"]),
-                status_classes={cls: _int(row[col]) for cls, col in _CLASS_COLUMNS.items()},
-                tls_requests=_int(row["tls_requests"]),
-                total_requests=_int(row["total_requests"]),
-            )
-            coverage = Coverage(_float(row["covered_seconds"]), _int(row["sample_count"]))
-            out[(row["namespace"], row["name"])] = Rolled(totals, coverage)
+        out = {key: Rolled(totals, coverage) for key, totals, coverage in self._read_sums(WORKLOADS)}
+        table = WORKLOADS.raw
         buckets = select(table.c.namespace, table.c.name, table.c.buckets).where(
             _in_hour(table, self.cluster_id, self.hour)
         )
@@ -143,45 +121,11 @@ class SqlHourRebuild:
         return out
 
     def _read_edges(self) -> dict[tuple[str, str, str, str], Rolled[EdgeTotals]]:
-        keys = ["src_ns", "src_name", "dst_ns", "dst_name"]
-        measures = ["requests", "failures", "latency_sum", "latency_count"]
-        out: dict[tuple[str, str, str, str], Rolled[EdgeTotals]] = {}
-        for row in self._connection.execute(
-            _sums(schema.edge_raw, keys, measures, self.cluster_id, self.hour)
-        ).mappings():
-            totals = EdgeTotals(
-                requests=_int(row["requests"]),
-                failures=_int(row["failures"]),
-                latency_sum=_float(row["latency_sum"]),
-                latency_count=_int(row["latency_count"]),
-            )
-            coverage = Coverage(_float(row["covered_seconds"]), _int(row["sample_count"]))
-            out[(row["src_ns"], row["src_name"], row["dst_ns"], row["dst_name"])] = Rolled(totals, coverage)
-        return out
+        return {key: Rolled(totals, coverage) for key, totals, coverage in self._read_sums(EDGES)}
 
     def _read_ingress(self) -> dict[str, IngressRolled]:
-        table = schema.ingress_raw
-        method_columns = [col for pair in _METHOD_COLUMNS.values() for col in pair]
-        measures = [
-            "requests", "errors", *_CLASS_COLUMNS.values(), "latency_sum", "latency_count", *method_columns,
-        ]
-        out: dict[str, IngressRolled] = {}
-        for row in self._connection.execute(
-            _sums(table, ["service_key"], measures, self.cluster_id, self.hour)
-        ).mappings():
-            totals = IngressTotals(
-                latency_sum=_float(row["latency_sum"]),
-                latency_count=_int(row["latency_count"]),
-                requests=_int(row["requests"]),
-                errors=_int(row["errors"]),
-                status_classes={cls: _int(row[col]) for cls, col in _CLASS_COLUMNS.items()},
-                methods={
-                    method: [_int(row[req]), _int(row[err])]
-                    for method, (req, err) in _METHOD_COLUMNS.items()
-                },
-            )
-            coverage = Coverage(_float(row["covered_seconds"]), _int(row["sample_count"]))
-            out[row["service_key"]] = IngressRolled(totals, coverage)
+        out = {key: IngressRolled(totals, coverage) for key, totals, coverage in self._read_sums(INGRESS)}
+        table = INGRESS.raw
         newest_route: dict[str, int] = {}
         details = select(
             table.c.service_key, table.c.ts, table.c.domain, table.c.path, table.c.buckets
@@ -209,9 +153,19 @@ class SqlHourRebuild:
             self._connection.execute(
                 delete(table).where(table.c.cluster_id == self.cluster_id, table.c.hour == self.hour)
             )
-        services = [_service_row(where, key, rolled) for key, rolled in rollup.services.items()]
-        edges = [_edge_row(where, key, rolled) for key, rolled in rollup.edges.items()]
-        ingress = [_ingress_row(where, key, rolled) for key, rolled in rollup.ingress.items()]
+        services = [
+            _hourly_row(where, WORKLOADS, key, rolled, _histogram_columns(rolled, service_figures))
+            for key, rolled in rollup.services.items()
+        ]
+        edges = [_hourly_row(where, EDGES, key, rolled, {}) for key, rolled in rollup.edges.items()]
+        ingress = [
+            _hourly_row(where, INGRESS, key, rolled, {
+                "domain": rolled.domain,
+                "path": rolled.path,
+                **_histogram_columns(rolled, ingress_figures),
+            })
+            for key, rolled in rollup.ingress.items()
+        ]
         for table, rows in (
             (schema.service_hourly, services),
             (schema.edge_hourly, edges),
@@ -243,77 +197,23 @@ def _coverage_columns(coverage: Coverage) -> dict[str, Any]:
     return {"covered_seconds": coverage.covered_seconds, "sample_count": coverage.sample_count}
 
 
-def _latency_columns(totals: WorkloadTotals | IngressTotals) -> dict[str, Any]:
+def _histogram_columns(rolled: Rolled[Any], figures_of: Callable[[Any], LatencyFigures]) -> dict[str, Any]:
+    """The merged buckets and the figures taken from them."""
+    figures = figures_of(rolled.totals)
     return {
-        "latency_sum": totals.latency_sum,
-        "latency_count": totals.latency_count,
-        "buckets": json.dumps(totals.buckets, sort_keys=True),
-        **{col: totals.status_classes.get(cls, 0) for cls, col in _CLASS_COLUMNS.items()},
-        "requests": totals.requests,
-        "errors": totals.errors,
+        "buckets": json.dumps(rolled.totals.buckets, sort_keys=True),
+        **{field.name: getattr(figures, field.name) for field in fields(figures)},
     }
 
 
-def _service_row(
-    where: dict[str, Any], key: tuple[str, str], rolled: Rolled[WorkloadTotals]
+def _hourly_row(
+    where: dict[str, Any], family: Family[T], key: Hashable, rolled: Rolled[T], extra: dict[str, Any]
 ) -> dict[str, Any]:
-    totals = rolled.totals
-    figures = service_figures(totals)
     return {
         **where,
-        "namespace": key[0],
-        "name": key[1],
-        **_latency_columns(totals),
-        "tls_requests": totals.tls_requests,
-        "total_requests": totals.total_requests,
-        "p50": figures.p50,
-        "p95": figures.p95,
-        "p99": figures.p99,
-        "avg_latency": figures.avg_latency,
-        "availability": figures.availability,
-        "mtls_percent": figures.mtls_percent,
-        **_coverage_columns(rolled.coverage),
-    }
-
-
-def _edge_row(
-    where: dict[str, Any], key: tuple[str, str, str, str], rolled: Rolled[EdgeTotals]
-) -> dict[str, Any]:
-    totals = rolled.totals
-    return {
-        **where,
-        "src_ns": key[0],
-        "src_name": key[1],
-        "dst_ns": key[2],
-        "dst_name": key[3],
-        "requests": totals.requests,
-        "failures": totals.failures,
-        "latency_sum": totals.latency_sum,
-        "latency_count": totals.latency_count,
-        **_coverage_columns(rolled.coverage),
-    }
-
-
-def _ingress_row(where: dict[str, Any], key: str, rolled: IngressRolled) -> dict[str, Any]:
-    totals = rolled.totals
-    figures = ingress_figures(totals)
-    methods = {}
-    for method, (req_col, err_col) in _METHOD_COLUMNS.items():
-        requests, errors = totals.methods.get(method, (0, 0))
-        methods[req_col] = requests
-        methods[err_col] = errors
-    return {
-        **where,
-        "service_key": key,
-        "domain": rolled.domain,
-        "path": rolled.path,
-        **_latency_columns(totals),
-        **methods,
-        "p50": figures.p50,
-        "p95": figures.p95,
-        "p99": figures.p99,
-        "avg_latency": figures.avg_latency,
-        "availability": figures.availability,
+        **family.key_columns(key),
+        **family.columns(rolled.totals),
+        **extra,
         **_coverage_columns(rolled.coverage),
     }
 

@@ -1,78 +1,39 @@
 """Signed sums of row groups, cheap to merge: the working data of the stitched reader.
 
 Per key, the summed columns are a list and the merged cumulative buckets a
-vector indexed by a shared table of bucket bounds, plus a bit mask of the
-bounds that were present (a bound absent from every row stays absent: it
-would change the quantile interpolation). Merging two sums is then a few
-C-level ``map`` calls per key, which matters when a range is stitched from a
-cached run of hours and cached hour prefixes.
+``{le: count}`` map, summed with ``domain.histogram.add_buckets`` (a bound
+absent from every row stays absent: it would change the quantile
+interpolation). Sums of a cached run of hours and of cached hour prefixes are
+merged with a sign, +1 to add a part and -1 to take the rows outside the
+range away.
 
 Once a ``RowSums`` has been handed to the cache it is never changed in place:
-``merge`` replaces a key's lists instead of editing them, so ``copy`` can be
-shallow.
+``merge`` and ``add_buckets`` replace a key's list or map instead of editing
+it, so ``copy`` can be shallow.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Hashable, Sequence
 from operator import add, sub
 from typing import Any
 
-_EMPTY: tuple[int, list[float]] = (0, [])
+from domain.histogram import add_buckets
+
+_NO_BUCKETS: dict[str, float] = {}
 
 
-class BoundIndex:
-    """Bucket bound text ("300", "+Inf") ↔ position in the bucket vectors; only grows."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._positions: dict[str, int] = {}
-        self.bounds: list[str] = []
-        # Rows of one source repeat the same bounds in the same order: remember where they go.
-        self._layouts: dict[tuple[str, ...], tuple[tuple[int, ...], int, int]] = {}
-
-    def layout(self, bounds: tuple[str, ...]) -> tuple[tuple[int, ...], int, int]:
-        """Positions of these bounds, their presence mask and the vector width they need."""
-        found = self._layouts.get(bounds)
-        if found is None:
-            positions = tuple(self.position(bound) for bound in bounds)
-            mask = 0
-            for at in positions:
-                mask |= 1 << at
-            found = (positions, mask, max(positions, default=-1) + 1)
-            if len(self._layouts) < 4096:  # agents may send any bounds: keep the memo bounded
-                self._layouts[bounds] = found
-        return found
-
-    def position(self, bound: str) -> int:
-        found = self._positions.get(bound)
-        if found is not None:
-            return found
-        with self._lock:
-            found = self._positions.get(bound)
-            if found is None:
-                found = self._positions[bound] = len(self.bounds)
-                self.bounds.append(bound)
-            return found
-
-
-def _combine(mine: list[float], other: list[float], sign: int) -> list[float]:
-    if len(mine) < len(other):
-        mine = mine + [0.0] * (len(other) - len(mine))
-    elif len(other) < len(mine):
-        other = other + [0.0] * (len(mine) - len(other))
-    return list(map(add if sign > 0 else sub, mine, other))
+def _signed(buckets: dict[str, float], sign: int) -> dict[str, float]:
+    return buckets if sign > 0 else {le: -count for le, count in buckets.items()}
 
 
 class RowSums:
-    def __init__(self, width: int, bounds: BoundIndex) -> None:
+    def __init__(self, width: int) -> None:
         self.width = width
-        self.bounds = bounds
         self.sums: dict[Hashable, list[float]] = {}
         self.rows: dict[Hashable, int] = {}
-        self.buckets: dict[Hashable, tuple[int, list[float]]] = {}
+        self.buckets: dict[Hashable, dict[str, float]] = {}
 
     def add_sums(self, key: Hashable, values: Sequence[Any], rows: Any, sign: int) -> None:
         """Add one group's (or one row's) summed columns; ``rows`` raw rows stand behind it."""
@@ -88,19 +49,16 @@ class RowSums:
         """Add one row's bucket JSON ``{"le": cumulative count}``."""
         if not text or text == "{}":
             return
-        parsed: dict[str, float] = json.loads(text)
-        positions, row_mask, width = self.bounds.layout(tuple(parsed))
-        mask, values = self.buckets.get(key, _EMPTY)
-        values = list(values)
-        if len(values) < width:
-            values.extend([0.0] * (width - len(values)))
-        if sign > 0:
-            for at, count in zip(positions, parsed.values(), strict=True):
-                values[at] += count
+        self._add_buckets(key, json.loads(text), sign)
+
+    def _add_buckets(self, key: Hashable, buckets: dict[str, float], sign: int) -> None:
+        mine = self.buckets.get(key)
+        if mine is None:
+            self.buckets[key] = _signed(buckets, sign)
         else:
-            for at, count in zip(positions, parsed.values(), strict=True):
-                values[at] -= count
-        self.buckets[key] = (mask | row_mask, values)
+            merged = dict(mine)
+            add_buckets(merged, buckets, sign)
+            self.buckets[key] = merged
 
     def merge(self, other: RowSums, sign: int) -> None:
         for key, values in other.sums.items():
@@ -110,15 +68,11 @@ class RowSums:
             else:
                 self.sums[key] = list(map(add if sign > 0 else sub, mine, values))
             self.rows[key] = self.rows.get(key, 0) + sign * other.rows.get(key, 0)
-        for key, (mask, values) in other.buckets.items():
-            found = self.buckets.get(key)
-            if found is None:
-                self.buckets[key] = (mask, values if sign > 0 else [-v for v in values])
-            else:
-                self.buckets[key] = (found[0] | mask, _combine(found[1], values, sign))
+        for key, buckets in other.buckets.items():
+            self._add_buckets(key, buckets, sign)
 
     def copy(self) -> RowSums:
-        twin = RowSums(self.width, self.bounds)
+        twin = RowSums(self.width)
         twin.sums = dict(self.sums)
         twin.rows = dict(self.rows)
         twin.buckets = dict(self.buckets)
@@ -133,6 +87,4 @@ class RowSums:
         return [key for key, rows in self.rows.items() if rows > 0]
 
     def bucket_dict(self, key: Hashable) -> dict[str, float]:
-        mask, values = self.buckets.get(key, _EMPTY)
-        bounds = self.bounds.bounds
-        return {bounds[i]: values[i] for i in range(len(values)) if mask >> i & 1}
+        return dict(self.buckets.get(key, _NO_BUCKETS))

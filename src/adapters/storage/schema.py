@@ -32,87 +32,98 @@ from sqlalchemy import (
     Text,
 )
 
+from domain.totals import METHODS as _METHODS
+from domain.totals import STATUS_CLASSES
+
 metadata = MetaData()
 
 _KEY = 253  # Kubernetes names and DNS names fit in 253 characters
+
+# Column names of the traffic totals, for every reader and writer of these tables.
+STATUS_COLUMNS = {cls: f"status_{cls}" for cls in STATUS_CLASSES}  # "2xx" → "status_2xx"
+METHOD_COLUMNS = {m: (f"{m.lower()}_requests", f"{m.lower()}_errors") for m in _METHODS}  # "GET" → get_…
+METHODS = tuple(m.lower() for m in _METHODS)
+WORKLOAD_KEYS = ("namespace", "name")
+EDGE_KEYS = ("src_ns", "src_name", "dst_ns", "dst_name")
+INGRESS_KEYS = ("service_key",)
 
 
 def _cluster() -> Column:
     return Column("cluster_id", String(63), primary_key=True)
 
 
-def _status_classes() -> list[Column]:
+def _target() -> list[Column]:
+    """The key of an SLO target: its cluster, ``target_type`` and ``key``."""
     return [
-        Column(f"status_{c}xx", BigInteger, nullable=False, default=0) for c in "2345"
+        _cluster(),
+        Column("target_type", String(16), primary_key=True),
+        Column("key", String(_KEY), primary_key=True),
     ]
+
+
+def _count(name: str) -> Column:
+    return Column(name, BigInteger, nullable=False, default=0)
+
+
+def _latency() -> list[Column]:
+    return [Column("latency_sum", Float, nullable=False, default=0.0), _count("latency_count")]
 
 
 def _histogram() -> list[Column]:
-    return [
-        Column("latency_sum", Float, nullable=False, default=0.0),
-        Column("latency_count", BigInteger, nullable=False, default=0),
-        Column("buckets", Text, nullable=False, default="{}"),
-    ]
+    return [*_latency(), Column("buckets", Text, nullable=False, default="{}")]
+
+
+def _requests() -> list[Column]:
+    """Requests, errors and their status classes, then the latency histogram."""
+    return [_count("requests"), _count("errors"), *map(_count, STATUS_COLUMNS.values()), *_histogram()]
 
 
 def _quantiles() -> list[Column]:
-    return [
-        Column("p50", Float),
-        Column("p95", Float),
-        Column("p99", Float),
-        Column("avg_latency", Float),
-        Column("availability", Float),
-    ]
-
-
-METHODS = ("get", "post", "put", "delete", "patch", "other")
-
-
-def _methods() -> list[Column]:
-    cols: list[Column] = []
-    for m in METHODS:
-        cols.append(Column(f"{m}_requests", BigInteger, nullable=False, default=0))
-        cols.append(Column(f"{m}_errors", BigInteger, nullable=False, default=0))
-    return cols
+    return [Column(name, Float) for name in ("p50", "p95", "p99", "avg_latency", "availability")]
 
 
 def _service_measures() -> list[Column]:
-    return [
-        Column("requests", BigInteger, nullable=False, default=0),
-        Column("errors", BigInteger, nullable=False, default=0),
-        *_status_classes(),
-        *_histogram(),
-        Column("tls_requests", BigInteger, nullable=False, default=0),
-        Column("total_requests", BigInteger, nullable=False, default=0),
-    ]
+    return [*_requests(), _count("tls_requests"), _count("total_requests")]
 
 
 def _edge_measures() -> list[Column]:
-    return [
-        Column("requests", BigInteger, nullable=False, default=0),
-        Column("failures", BigInteger, nullable=False, default=0),
-        Column("latency_sum", Float, nullable=False, default=0.0),
-        Column("latency_count", BigInteger, nullable=False, default=0),
-    ]
+    return [_count("requests"), _count("failures"), *_latency()]
 
 
 def _ingress_measures() -> list[Column]:
     return [
         Column("domain", String(_KEY), nullable=False, default=""),
         Column("path", String(2048), nullable=False, default=""),
-        Column("requests", BigInteger, nullable=False, default=0),
-        Column("errors", BigInteger, nullable=False, default=0),
-        *_status_classes(),
-        *_histogram(),
-        *_methods(),
+        *_requests(),
+        *(_count(column) for pair in METHOD_COLUMNS.values() for column in pair),
     ]
 
 
-def _hourly_extras() -> list[Column]:
-    return [
+def _raw(name: str, keys: tuple[str, ...], measures: list[Column]) -> Table:
+    """Rows as ingested: one per snapshot (``ts``) and key."""
+    return Table(
+        name,
+        metadata,
+        _cluster(),
+        Column("ts", BigInteger, primary_key=True),
+        *(Column(key, String(_KEY), primary_key=True) for key in keys),
+        Column("window_seconds", Float, nullable=False),
+        *measures,
+    )
+
+
+def _hourly(name: str, keys: tuple[str, ...], *measures: Column) -> Table:
+    """Rows of the rollup: one per hour and key, with the seconds of counting behind them."""
+    return Table(
+        name,
+        metadata,
+        _cluster(),
+        Column("hour", BigInteger, primary_key=True),
+        *(Column(key, String(_KEY), primary_key=True) for key in keys),
+        *measures,
         Column("covered_seconds", Float, nullable=False, default=0.0),
         Column("sample_count", Integer, nullable=False, default=0),
-    ]
+    )
 
 
 snapshot_log = Table(
@@ -137,13 +148,7 @@ clusters = Table(
 )
 
 # Covered seconds of a cluster per hour: the rps denominator for hourly reads.
-cluster_hourly = Table(
-    "cluster_hourly",
-    metadata,
-    _cluster(),
-    Column("hour", BigInteger, primary_key=True),
-    *_hourly_extras(),
-)
+cluster_hourly = _hourly("cluster_hourly", ())
 
 rollup_state = Table(
     "rollup_state",
@@ -155,76 +160,19 @@ rollup_state = Table(
     Column("aggregated_at", BigInteger),
 )
 
-service_raw = Table(
-    "service_raw",
-    metadata,
-    _cluster(),
-    Column("ts", BigInteger, primary_key=True),
-    Column("namespace", String(_KEY), primary_key=True),
-    Column("name", String(_KEY), primary_key=True),
-    Column("window_seconds", Float, nullable=False),
-    *_service_measures(),
+service_raw = _raw("service_raw", WORKLOAD_KEYS, _service_measures())
+
+service_hourly = _hourly(
+    "service_hourly", WORKLOAD_KEYS, *_service_measures(), *_quantiles(), Column("mtls_percent", Float)
 )
 
-service_hourly = Table(
-    "service_hourly",
-    metadata,
-    _cluster(),
-    Column("hour", BigInteger, primary_key=True),
-    Column("namespace", String(_KEY), primary_key=True),
-    Column("name", String(_KEY), primary_key=True),
-    *_service_measures(),
-    *_quantiles(),
-    Column("mtls_percent", Float),
-    *_hourly_extras(),
-)
+edge_raw = _raw("edge_raw", EDGE_KEYS, _edge_measures())
 
-edge_raw = Table(
-    "edge_raw",
-    metadata,
-    _cluster(),
-    Column("ts", BigInteger, primary_key=True),
-    Column("src_ns", String(_KEY), primary_key=True),
-    Column("src_name", String(_KEY), primary_key=True),
-    Column("dst_ns", String(_KEY), primary_key=True),
-    Column("dst_name", String(_KEY), primary_key=True),
-    Column("window_seconds", Float, nullable=False),
-    *_edge_measures(),
-)
+edge_hourly = _hourly("edge_hourly", EDGE_KEYS, *_edge_measures())
 
-edge_hourly = Table(
-    "edge_hourly",
-    metadata,
-    _cluster(),
-    Column("hour", BigInteger, primary_key=True),
-    Column("src_ns", String(_KEY), primary_key=True),
-    Column("src_name", String(_KEY), primary_key=True),
-    Column("dst_ns", String(_KEY), primary_key=True),
-    Column("dst_name", String(_KEY), primary_key=True),
-    *_edge_measures(),
-    *_hourly_extras(),
-)
+ingress_raw = _raw("ingress_raw", INGRESS_KEYS, _ingress_measures())
 
-ingress_raw = Table(
-    "ingress_raw",
-    metadata,
-    _cluster(),
-    Column("ts", BigInteger, primary_key=True),
-    Column("service_key", String(_KEY), primary_key=True),
-    Column("window_seconds", Float, nullable=False),
-    *_ingress_measures(),
-)
-
-ingress_hourly = Table(
-    "ingress_hourly",
-    metadata,
-    _cluster(),
-    Column("hour", BigInteger, primary_key=True),
-    Column("service_key", String(_KEY), primary_key=True),
-    *_ingress_measures(),
-    *_quantiles(),
-    *_hourly_extras(),
-)
+ingress_hourly = _hourly("ingress_hourly", INGRESS_KEYS, *_ingress_measures(), *_quantiles())
 
 route_mapping = Table(
     "route_mapping",
@@ -246,9 +194,7 @@ route_mapping = Table(
 targets = Table(
     "targets",
     metadata,
-    _cluster(),
-    Column("target_type", String(16), primary_key=True),
-    Column("key", String(_KEY), primary_key=True),
+    *_target(),
     Column("window", String(8), primary_key=True),
     Column("availability_target", Float, nullable=False),
     Column("p95_target_ms", Float, nullable=False),
@@ -259,9 +205,7 @@ targets = Table(
 status_current = Table(
     "status_current",
     metadata,
-    _cluster(),
-    Column("target_type", String(16), primary_key=True),
-    Column("key", String(_KEY), primary_key=True),
+    *_target(),
     Column("status", String(16), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
@@ -63,18 +64,12 @@ class SqlStatusUpdate:
                 )
 
 
+# A history row holds every field of a change; the database numbers it (``id``).
+_HISTORY_FIELDS = tuple(f.name for f in fields(StatusChange) if f.name != "id")
+
+
 def _history_row(change: StatusChange) -> dict[str, Any]:
-    return {
-        "cluster_id": change.cluster_id,
-        "target_type": change.target_type,
-        "key": change.key,
-        "old_status": change.old_status,
-        "new_status": change.new_status,
-        "availability": change.availability,
-        "p95": change.p95,
-        "error_budget": change.error_budget,
-        "changed_at": change.changed_at,
-    }
+    return {name: getattr(change, name) for name in _HISTORY_FIELDS}
 
 
 def _current_row(change: StatusChange) -> dict[str, Any]:
@@ -88,18 +83,8 @@ def _current_row(change: StatusChange) -> dict[str, Any]:
 
 
 def _change(row: Any) -> StatusChange:
-    return StatusChange(
-        id=int(row.id),
-        cluster_id=row.cluster_id,
-        target_type=row.target_type,
-        key=row.key,
-        old_status=row.old_status,
-        new_status=row.new_status,
-        availability=row.availability,
-        p95=row.p95,
-        error_budget=row.error_budget,
-        changed_at=int(row.changed_at),
-    )
+    values = {name: getattr(row, name) for name in _HISTORY_FIELDS}
+    return StatusChange(**{**values, "id": int(row.id), "changed_at": int(row.changed_at)})
 
 
 class SqlStatusRepository:
@@ -133,10 +118,9 @@ class SqlStatusRepository:
         target_type: str | None = None,
         key: str | None = None,
         since: int | None = None,
-        until: int | None = None,
         limit: int = 100,
     ) -> list[StatusChange]:
-        """Newest first; ``since``/``until`` bound ``changed_at`` inclusively."""
+        """Newest first; ``since`` bounds ``changed_at`` inclusively."""
         query = select(_HISTORY)
         if cluster_id is not None:
             query = query.where(_HISTORY.c.cluster_id == cluster_id)
@@ -146,8 +130,6 @@ class SqlStatusRepository:
             query = query.where(_HISTORY.c.key == key)
         if since is not None:
             query = query.where(_HISTORY.c.changed_at >= since)
-        if until is not None:
-            query = query.where(_HISTORY.c.changed_at <= until)
         query = query.order_by(_HISTORY.c.changed_at.desc(), _HISTORY.c.id.desc()).limit(max(0, limit))
         with self._engine.connect() as connection:
             return [_change(row) for row in connection.execute(query)]

@@ -42,17 +42,6 @@ class SqlTargetRepository:
         with self._engine.connect() as connection:
             return [_record(row) for row in connection.execute(query)]
 
-    def get(self, cluster_id: str, target_type: str, key: str, window: str) -> TargetRecord | None:
-        query = select(_TABLE).where(
-            _TABLE.c.cluster_id == cluster_id,
-            _TABLE.c.target_type == target_type,
-            _TABLE.c.key == key,
-            _TABLE.c.window == window,
-        )
-        with self._engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else _record(row)
-
     def upsert(self, target: TargetRecord) -> TargetRecord:
         """Validate and store; an existing target for the same window is replaced."""
         validate_target(target)

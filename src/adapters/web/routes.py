@@ -65,13 +65,15 @@ def _file_response(path: Path, cache_control: str) -> FileResponse:
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=headers)
 
 
-@router.get("/", response_class=FileResponse)
+# HEAD answers like GET without a body (FileResponse sends headers only for
+# HEAD): uptime checks and proxies probe the page that way.
+@router.api_route("/", methods=["GET", "HEAD"], response_class=FileResponse)
 def dashboard_page() -> FileResponse:
     """The dashboard; always revalidated so an upgraded master serves its new page."""
     return _file_response(STATIC_DIR / "index.html", "no-cache")
 
 
-@router.get("/static/{relative:path}", response_class=FileResponse)
+@router.api_route("/static/{relative:path}", methods=["GET", "HEAD"], response_class=FileResponse)
 def static_file(relative: str) -> FileResponse:
     path = resolve_static(relative)
     if path is None:

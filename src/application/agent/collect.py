@@ -1,6 +1,6 @@
 """The collect use case: one scrape turned into one interval of SLO data (SPEC §2.1–§2.4).
 
-``scrape → filter → per-series delta → aggregate → routes → SLOData``
+``scrape → filter → per-series delta → aggregate → routes → SLOSnapshot``
 
 The counters' state moves forward only when a whole interval has been built:
 a failed scrape, or a second scrape within the same second, leaves it as it
@@ -17,26 +17,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from application.agent.gc_pause import cyclic_gc_paused
 from application.ports.agent import MetricsSource, RouteSource
-from domain.agent.aggregate import Aggregator, infer_nginx_routes
+from domain.agent.aggregate import IntervalAggregator, infer_nginx_routes
 from domain.agent.deltas import CounterDeltas
 from domain.agent.keys import RouteIndex
 from domain.agent.roles import (
     Backend,
+    BackendLatency,
+    BackendRequests,
     Dropped,
     FilterOptions,
-    IngressLatency,
-    IngressRequests,
     ProbeRequests,
     Reason,
     SeriesClassifier,
 )
-from domain.contract import Route, SLOData
-from domain.series import Scrape, ScrapeStats, Series
+from domain.agent.stats import CollectStats
+from domain.contract import Route, SLOData, SLOSnapshot
+from domain.series import Scrape, Series
 
 log = logging.getLogger(__name__)
 
@@ -46,54 +47,21 @@ DEFAULT_EXCLUDED_NAMESPACES = frozenset({"linkerd", "linkerd-viz", "kube-system"
 
 @dataclass(frozen=True)
 class CollectOptions:
+    cluster_id: str  # the identity every snapshot carries
+    agent_version: str = ""
     exclude_namespaces: frozenset[str] = DEFAULT_EXCLUDED_NAMESPACES
     admin_port: str = "4191"
     probe_compensation: bool = True
 
 
 @dataclass
-class CollectStats:
-    """What one cycle saw and did; per-reason counts are of series in this scrape."""
-
-    scrape: ScrapeStats = field(default_factory=ScrapeStats)
-    series_kept: int = 0
-    filtered: dict[str, int] = field(default_factory=dict)  # deliberate filters of §2.2, by reason
-    skipped: dict[str, int] = field(default_factory=dict)  # series that cannot be used, by reason
-    invalid_values: int = 0  # NaN, negative or infinite samples, treated as absent
-    duplicate_series: int = 0
-    first_sightings: int = 0
-    resets: int = 0
-    deltas_emitted: int = 0
-    routes: int = 0
-    inferred_routes: int = 0
-    routes_error: str | None = None
-    no_data_reason: str | None = None  # why data is None on a good scrape
-
-    @property
-    def series_filtered(self) -> int:
-        return sum(self.filtered.values())
-
-    @property
-    def series_skipped(self) -> int:
-        return sum(self.skipped.values())
-
-    @property
-    def series_dropped(self) -> int:
-        return self.series_filtered + self.series_skipped
-
-    @property
-    def resets_seen(self) -> int:
-        return self.resets
-
-    @property
-    def bytes_read(self) -> int:
-        return self.scrape.bytes_read
-
-
-@dataclass
 class CollectResult:
-    data: SLOData | None
+    snapshot: SLOSnapshot | None  # None when there is no interval to report yet
     stats: CollectStats
+
+    @property
+    def data(self) -> SLOData | None:
+        return self.snapshot.slo_data if self.snapshot is not None else None
 
 
 class CollectUseCase:
@@ -117,12 +85,15 @@ class CollectUseCase:
         )
         self._last_timestamp: int | None = None
         self._routes: list[Route] = []
+        # Refuse an identity the master would refuse at start, not once per cycle.
+        self._snapshot(SLOData(timestamp=1, window_start=0))
 
     def run(self) -> CollectResult:
         """One cycle. Raises ScrapeError (state unchanged) when the scrape fails."""
         self._wait_for_a_new_second()
         scrape = self._source.scrape()
-        stats = CollectStats(scrape=scrape.stats)
+        stats = CollectStats()
+        stats.add(scrape.stats)  # a copy: the cycle's figures are added to the scrape's
         timestamp = int(scrape.timestamp)
         window_start = self._last_timestamp
         if window_start is not None and timestamp <= window_start:
@@ -145,23 +116,22 @@ class CollectUseCase:
         self, scrape: Scrape, stats: CollectStats, timestamp: int, window_start: int | None
     ) -> CollectResult:
         kept, backends = self._classify(scrape, stats)
-        batch = self._deltas.compute(kept)
-        stats.first_sightings = batch.first_sightings
-        stats.resets = batch.resets
-        stats.deltas_emitted = batch.deltas_emitted
-        stats.invalid_values = batch.invalid_values
-        stats.duplicate_series = batch.duplicates
+        batch = self._deltas.compute(kept, stats)
 
-        data = None
+        snapshot = None
         if window_start is None:
             stats.no_data_reason = "first scrape: counters remembered"
         else:
-            data = self._build(batch.deltas, backends, timestamp, window_start, stats)
+            snapshot = self._snapshot(self._build(batch.deltas, backends, timestamp, window_start, stats))
         # Only now, with the interval built, does the state move on.
         self._deltas.commit(batch)
         self._last_timestamp = timestamp
         self._classifier.prune(len(scrape.samples))
-        return CollectResult(data, stats)
+        return CollectResult(snapshot, stats)
+
+    def _snapshot(self, data: SLOData) -> SLOSnapshot:
+        options = self._options
+        return SLOSnapshot(cluster_id=options.cluster_id, agent_version=options.agent_version, slo_data=data)
 
     def _classify(
         self, scrape: Scrape, stats: CollectStats
@@ -183,7 +153,7 @@ class CollectUseCase:
             kept.append(sample)
             if kind is ProbeRequests:
                 probes += 1  # filtered out of the SLO, yet its deltas compensate the latency
-            elif (kind is IngressRequests or kind is IngressLatency) and role.backend.host:  # type: ignore[union-attr]
+            elif (kind is BackendRequests or kind is BackendLatency) and role.backend.host:  # type: ignore[union-attr]
                 backends.add(role.backend)  # type: ignore[union-attr]
         stats.series_kept = len(kept) - probes
         if probes:
@@ -203,7 +173,7 @@ class CollectUseCase:
     ) -> SLOData:
         routes = self._current_routes(stats)
         index = RouteIndex(routes)
-        aggregator = Aggregator(index, probe_compensation=self._options.probe_compensation)
+        aggregator = IntervalAggregator(index, probe_compensation=self._options.probe_compensation)
         # Sum per role first (equal roles share a slot: one dict update per delta), then
         # aggregate once per role. Every series with a delta was classified by this cycle.
         role_of = self._classifier.known_roles().__getitem__

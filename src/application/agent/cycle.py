@@ -18,53 +18,20 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from pydantic import ValidationError
 
 from application.agent.send import Outcome, SendUseCase
 from application.agent.status import AgentStatus
-from application.ports.agent import ScrapeError
-from application.ports.delivery import StateStore
-from domain.contract import SLOData, SLOSnapshot
+from application.ports.agent import Collector, ScrapeError, StopSignal
+from application.ports.delivery import SavedState, StateStore
+from domain.agent.stats import CollectStats
+from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
-
-STATE_FORMAT = 1
-
-
-class CollectOutput(Protocol):
-    @property
-    def data(self) -> SLOData | None: ...
-
-    @property
-    def stats(self) -> Any: ...
-
-
-class Collector(Protocol):
-    """The collect use case as the loop sees it."""
-
-    def run(self) -> CollectOutput:
-        """One scrape turned into increments; raise ScrapeError (state unchanged) when it fails."""
-        ...
-
-    def export_state(self) -> dict[str, Any]: ...
-
-    def restore_state(self, state: dict[str, Any]) -> None: ...
-
-
-class StopSignal(Protocol):
-    """``threading.Event`` in production; tests pass one that advances a fake clock."""
-
-    def wait(self, timeout: float | None = None) -> bool: ...
-
-    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
 class LoopOptions:
-    cluster_id: str
-    agent_version: str
+    cluster_id: str  # whose saved state this agent may resume from
     interval: float
     cycles: int = 0  # 0: until stopped
     flush_timeout: float = 30.0
@@ -198,19 +165,8 @@ class AgentLoop:
         self._record_collect(result.stats, self._monotonic() - started)
         self._state_dirty = True
 
-        if result.data is not None:
-            try:
-                snapshot = SLOSnapshot(
-                    cluster_id=self._options.cluster_id,
-                    agent_version=self._options.agent_version,
-                    slo_data=result.data,
-                )
-            except ValidationError as error:
-                status.cycle_errors += 1
-                self._cycle_failed(f"snapshot invalid: {error}")
-                log.error("built an invalid snapshot; this interval is lost: %s", error)
-                self._persist(pending=None)
-                return
+        snapshot = result.snapshot
+        if snapshot is not None:
             # Earlier snapshots held in memory go to disk first, so the state may move on.
             self._sender.secure_backlog()
             self._persist(pending=snapshot)
@@ -231,7 +187,7 @@ class AgentLoop:
                 self._cycle_failed("snapshot could not be spooled")
                 return
         else:
-            reason = getattr(result.stats, "no_data_reason", None) or "first scrape: counters remembered"
+            reason = result.stats.no_data_reason or "first scrape: counters remembered"
             log.info("nothing to send this cycle (%s)", reason)
             self._sender.secure_backlog()
             self._persist(pending=None)
@@ -243,21 +199,13 @@ class AgentLoop:
         self.status.last_cycle_ok = False
         self.status.last_error = reason
 
-    def _record_collect(self, stats: Any, seconds: float) -> None:
+    def _record_collect(self, stats: CollectStats, seconds: float) -> None:
         status = self.status
         status.scrape_seconds_sum += seconds
         status.scrape_seconds_count += 1
         status.last_scrape_seconds = seconds
-        counters = status.collect
-        assert counters is not None
-        scrape_stats = getattr(stats, "scrape", None)
-        for name in ("bytes_read", "lines", "samples", "unrelated_lines", "malformed_lines"):
-            value = _number(stats, name, _number(scrape_stats, name, 0))
-            setattr(counters, name, getattr(counters, name) + value)
-        status.last_scrape_bytes = _number(stats, "bytes_read", _number(scrape_stats, "bytes_read", 0))
-        counters.series_dropped += _number(stats, "series_dropped", 0)
-        counters.deltas_emitted += _number(stats, "deltas_emitted", 0)
-        counters.resets_seen += _number(stats, "resets_seen", 0)
+        status.last_scrape_bytes = stats.bytes_read
+        status.collect.add(stats)
 
     # -- health ------------------------------------------------------------
 
@@ -283,28 +231,20 @@ class AgentLoop:
         if saved is None:
             log.info("no saved state: the first scrape only remembers counters")
             return
-        if saved.get("format") != STATE_FORMAT or not isinstance(saved.get("collect"), dict):
-            log.warning("saved state has an unknown layout; starting fresh")
-            return
-        if saved.get("cluster_id") != self._options.cluster_id:
+        if saved.cluster_id != self._options.cluster_id:
             log.warning(
                 "saved state belongs to cluster %r, not %r; starting fresh",
-                saved.get("cluster_id"), self._options.cluster_id,
+                saved.cluster_id, self._options.cluster_id,
             )
             return
         try:
-            self._collector.restore_state(saved["collect"])
+            self._collector.restore_state(saved.collect)
         except Exception as error:
             log.warning("saved state cannot be restored (%s: %s); starting fresh",
                         type(error).__name__, error)
             return
-        log.info("restored counter state saved at %s", saved.get("saved_at"))
-        pending = saved.get("pending")
-        if isinstance(pending, str):
-            try:
-                self._recovered = SLOSnapshot.model_validate_json(pending)
-            except ValidationError as error:
-                log.warning("the previous run's last snapshot is unreadable and is skipped: %s", error)
+        log.info("restored counter state saved at %s", saved.saved_at)
+        self._recovered = saved.pending
 
     def redeliver_recovered(self) -> None:
         """Hand over the snapshot the previous run saved with its state but may not have delivered."""
@@ -330,13 +270,12 @@ class AgentLoop:
         if not self._state_dirty and pending is None and not self._pending_saved:
             return
         started = self._monotonic()
-        state = {
-            "format": STATE_FORMAT,
-            "cluster_id": self._options.cluster_id,
-            "saved_at": self._wall(),
-            "collect": self._collector.export_state(),
-            "pending": pending.model_dump_json() if pending is not None else None,
-        }
+        state = SavedState(
+            cluster_id=self._options.cluster_id,
+            collect=self._collector.export_state(),
+            saved_at=self._wall(),
+            pending=pending,
+        )
         try:
             self._state_store.save(state)
         except Exception as error:
@@ -346,8 +285,3 @@ class AgentLoop:
         self._state_dirty = False
         self._pending_saved = pending is not None
         self.status.last_state_save_seconds = self._monotonic() - started
-
-
-def _number(source: Any, name: str, default: int) -> int:
-    value = getattr(source, name, None) if source is not None else None
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default

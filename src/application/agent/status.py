@@ -7,22 +7,10 @@ new value of a field, which is all a metrics scrape needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(slots=True)
-class CollectCounters:
-    """Cumulative figures over every successful collection."""
-
-    bytes_read: int = 0
-    lines: int = 0
-    samples: int = 0
-    unrelated_lines: int = 0
-    malformed_lines: int = 0
-    series_dropped: int = 0
-    deltas_emitted: int = 0
-    resets_seen: int = 0
+from domain.agent.stats import CollectStats
 
 
 @dataclass(slots=True)
@@ -41,11 +29,7 @@ class AgentStatus:
     scrape_seconds_count: int = 0
     last_scrape_seconds: float = 0.0
     last_scrape_bytes: int = 0
-    collect: CollectCounters | None = None
-
-    def __post_init__(self) -> None:
-        if self.collect is None:
-            self.collect = CollectCounters()
+    collect: CollectStats = field(default_factory=CollectStats)  # summed over every successful collection
 
     def health(self, now: float, stale_after: float) -> tuple[bool, dict[str, Any]]:
         """Healthy until a cycle has run, then while the last success (or the start,

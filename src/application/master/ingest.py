@@ -1,11 +1,11 @@
-"""Store one agent snapshot (SPEC §3): allow-list, rows, one transaction, idempotent."""
+"""Store one agent snapshot (SPEC §3): allow-list, totals per key, one transaction, idempotent."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 
-from application.master.processor import needs_stored_routes, snapshot_rows
+from application.master.snapshot_totals import snapshot_totals
 from application.ports.ingest import IngestRepository
 from domain.contract import SLOSnapshot
 
@@ -38,6 +38,5 @@ class IngestUseCase:
     def ingest(self, snapshot: SLOSnapshot) -> IngestResult:
         if self._allowed and snapshot.cluster_id not in self._allowed:
             raise ClusterNotAllowed(snapshot.cluster_id)
-        stored_routes = self._repository.routes(snapshot.cluster_id) if needs_stored_routes(snapshot) else ()
-        rows = snapshot_rows(snapshot, received_at=int(self._clock()), stored_routes=stored_routes)
-        return IngestResult.STORED if self._repository.store(rows) else IngestResult.DUPLICATE
+        totals = snapshot_totals(snapshot, received_at=int(self._clock()))
+        return IngestResult.STORED if self._repository.store(totals) else IngestResult.DUPLICATE

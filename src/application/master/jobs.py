@@ -3,7 +3,8 @@
 A failing run is logged and counted and the job goes on at its next interval:
 a database hiccup must never stop rollups or kill the master. ``stop()``
 returns promptly (the waits are on one ``threading.Event``); a run in
-progress finishes its current transaction first.
+progress finishes its current transaction first. Jobs come as a list of
+``ScheduledJob``: a job's name labels its thread, its log lines and its metrics.
 """
 
 from __future__ import annotations
@@ -11,41 +12,34 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+from application.ports.scheduler import Job, JobMetrics
 
 log = logging.getLogger(__name__)
 
-AGGREGATOR = "aggregator"
-CLEANER = "cleaner"
-STATUS_CHECKER = "status_checker"
-JOB_NAMES = (AGGREGATOR, CLEANER, STATUS_CHECKER)
-
-
-class Job(Protocol):
-    def run(self, now: int) -> Any: ...
-
-
-class JobMetrics(Protocol):
-    def job_run(self, job: str, seconds: float, ok: bool) -> None: ...
-
 
 class _NoMetrics:
+    def add_job(self, job: str) -> None:
+        return None
+
     def job_run(self, job: str, seconds: float, ok: bool) -> None:
         return None
 
 
 @dataclass(frozen=True, slots=True)
-class JobIntervals:
-    aggregate_seconds: float = 300.0
-    status_seconds: float = 60.0
-    cleanup_seconds: float = 3600.0
+class ScheduledJob:
+    """A job, the name it is logged and counted under, and the time between its runs."""
+
+    name: str
+    job: Job
+    interval_seconds: float
 
     def __post_init__(self) -> None:
-        for name in ("aggregate_seconds", "status_seconds", "cleanup_seconds"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.interval_seconds <= 0:
+            raise ValueError(f"interval of job {self.name!r} must be positive, got {self.interval_seconds}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +54,18 @@ class JobOutcome:
 class JobScheduler:
     def __init__(
         self,
-        aggregator: Job,
-        cleaner: Job,
-        status_checker: Job,
-        intervals: JobIntervals,
+        jobs: Sequence[ScheduledJob],
         metrics: JobMetrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # Order matters for run_all_once: fresh rollups first, then statuses, then cleanup.
-        self._jobs: dict[str, tuple[Job, float]] = {
-            AGGREGATOR: (aggregator, intervals.aggregate_seconds),
-            STATUS_CHECKER: (status_checker, intervals.status_seconds),
-            CLEANER: (cleaner, intervals.cleanup_seconds),
-        }
+        self._jobs: dict[str, ScheduledJob] = {}
+        for scheduled in jobs:
+            if scheduled.name in self._jobs:
+                raise ValueError(f"two jobs are named {scheduled.name!r}")
+            self._jobs[scheduled.name] = scheduled
         self._metrics = metrics if metrics is not None else _NoMetrics()
+        for name in self._jobs:
+            self._metrics.add_job(name)
         self._clock = clock
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -85,7 +77,7 @@ class JobScheduler:
 
     def run_job(self, name: str, now: int | None = None) -> JobOutcome:
         """One run of one job with error isolation: never raises."""
-        job, _ = self._jobs[name]
+        job = self._jobs[name].job
         started = time.perf_counter()
         try:
             result = job.run(int(self._clock()) if now is None else now)
@@ -99,9 +91,6 @@ class JobScheduler:
         log.debug("background job %s done in %.3f s: %s", name, seconds, result)
         return JobOutcome(name, ok=True, seconds=seconds, result=result)
 
-    def run_all_once(self, now: int | None = None) -> list[JobOutcome]:
-        return [self.run_job(name, now) for name in self._jobs]
-
     def start(self) -> None:
         with self._lock:
             if self.running:
@@ -109,9 +98,12 @@ class JobScheduler:
             self._stop.clear()
             self._threads = [
                 threading.Thread(
-                    target=self._loop, args=(name, interval), name=f"meshslo-{name}", daemon=True
+                    target=self._loop,
+                    args=(job.name, job.interval_seconds),
+                    name=f"meshslo-{job.name}",
+                    daemon=True,
                 )
-                for name, (_, interval) in self._jobs.items()
+                for job in self._jobs.values()
             ]
             for thread in self._threads:
                 thread.start()

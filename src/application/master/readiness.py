@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol
 
 from application.ports.ingest import HealthProbe
+from application.ports.readiness import SchemaState
 
 log = logging.getLogger(__name__)
-
-
-class SchemaState(Protocol):
-    @property
-    def ready(self) -> bool: ...
 
 
 class _AlwaysReady:

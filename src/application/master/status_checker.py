@@ -16,7 +16,6 @@ Keys that lose all traffic in their window (or whose route disappears) turn
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from application.master.failures import JobPartlyFailed
@@ -24,8 +23,8 @@ from application.ports.jobs import StatusStore
 from application.ports.stats import StatsReader
 from application.ports.targets import TargetRepository
 from domain import slo
-from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, effective_target
-from domain.targets import TARGET_WINDOWS, StatusChange, TargetRecord, service_key
+from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, TargetTable
+from domain.targets import TARGET_WINDOWS, StatusChange, workload_id
 from domain.totals import IngressTotals, WorkloadTotals
 
 log = logging.getLogger(__name__)
@@ -123,43 +122,32 @@ class StatusChecker:
         return report
 
     def evaluate_cluster(self, cluster_id: str, now: int) -> list[Evaluation]:
-        records: dict[tuple[str, str], list[TargetRecord]] = defaultdict(list)
-        for record in self._targets.list(cluster_id):
-            records[(record.target_type, record.key)].append(record)
-        effective = {k: effective_target(v, self._defaults) for k, v in records.items()}
-        default = effective_target((), self._defaults)
-
-        def target_of(target_type: str, key: str) -> EffectiveTarget:
-            return effective.get((target_type, key), default)
-
+        targets = TargetTable(self._targets.list(cluster_id), self._defaults)
         # One read per window in use: long windows are only read when a target asks for them.
-        def windows_of(kind: str) -> set[str]:
-            return {DEFAULT_WINDOW} | {t.window for (k, _), t in effective.items() if k == kind}
-
         workloads = {
             w: self._stats.workload_totals(cluster_id, now - TARGET_WINDOWS[w], now)
-            for w in windows_of(SERVICE)
+            for w in targets.windows(SERVICE)
         }
         backends = {
             w: self._stats.ingress_totals(cluster_id, now - TARGET_WINDOWS[w], now)
-            for w in windows_of(INGRESS)
+            for w in targets.windows(INGRESS)
         }
         routes = self._store.domains(cluster_id)
         # Keys with a recorded status are evaluated even without traffic, so they can turn unknown.
         known = set(self._store.current(cluster_id))
 
-        service_keys = {service_key(ns, name) for (ns, name) in workloads[DEFAULT_WINDOW]}
-        service_keys |= {key for (kind, key) in effective if kind == SERVICE}
+        service_keys = {workload_id(ns, name) for (ns, name) in workloads[DEFAULT_WINDOW]}
+        service_keys |= targets.keys(SERVICE)
         service_keys |= {key for (kind, key) in known if kind == SERVICE}
         out: list[Evaluation] = []
         for key in sorted(service_keys):
-            target = target_of(SERVICE, key)
+            target = targets.find(SERVICE, key)
             namespace, _, name = key.partition("/")
             out.append(evaluate(SERVICE, key, workloads[target.window].get((namespace, name)), target))
 
         domains = set(routes) | {key for (kind, key) in known if kind == INGRESS}
         for domain in sorted(domains):
-            target = target_of(INGRESS, domain)
+            target = targets.find(INGRESS, domain)
             totals = domain_totals(routes.get(domain, set()), backends[target.window])
             out.append(evaluate(INGRESS, domain, totals, target))
         return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from domain.agent.stats import CollectStats
 from domain.contract import Route, SLOSnapshot
 from domain.series import Scrape
 
@@ -43,3 +44,33 @@ class MasterClient(Protocol):
     def send(self, snapshot: SLOSnapshot) -> None:
         """Deliver one snapshot (with retries); raise DeliveryError when it was not taken."""
         ...
+
+
+class CollectOutput(Protocol):
+    @property
+    def snapshot(self) -> SLOSnapshot | None:
+        """The interval to deliver, or None when there is none yet."""
+        ...
+
+    @property
+    def stats(self) -> CollectStats: ...
+
+
+class Collector(Protocol):
+    """The collect use case as the run loop sees it."""
+
+    def run(self) -> CollectOutput:
+        """One scrape turned into increments; raise ScrapeError (state unchanged) when it fails."""
+        ...
+
+    def export_state(self) -> dict[str, Any]: ...
+
+    def restore_state(self, state: dict[str, Any]) -> None: ...
+
+
+class StopSignal(Protocol):
+    """``threading.Event`` in production; tests pass one that advances a fake clock."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def is_set(self) -> bool: ...

@@ -48,13 +48,27 @@ class SnapshotSpool(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SavedState:
+    """What the agent keeps between runs.
+
+    ``collect`` is the collect use case's own state (its counters' previous values);
+    ``pending`` the snapshot built from it, while it may not have been delivered yet.
+    """
+
+    cluster_id: str
+    collect: dict[str, Any]
+    saved_at: float | None = None
+    pending: SLOSnapshot | None = None
+
+
 class StateStore(Protocol):
     """Where the agent keeps its counters' previous values between runs."""
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> SavedState | None:
         """The saved state, or None when there is none (or it is unreadable)."""
         ...
 
-    def save(self, state: dict[str, Any]) -> None:
+    def save(self, state: SavedState) -> None:
         """Replace the saved state atomically."""
         ...

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from domain.contract import Route
+from domain.rollup import EdgeKey, WorkloadKey
+from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
-Row = dict[str, Any]
+
+class SnapshotOutOfRange(ValueError):
+    """A snapshot whose numbers cannot be stored (counts beyond what storage holds, infinite sums)."""
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotRows:
-    """One snapshot turned into table rows (see ``application.master.processor``).
-
-    Row dictionaries are keyed by the column names of the master's tables so that
-    storage can hand them to the database as they are, in one batch per table.
-    """
+class SnapshotHeader:
+    """Which snapshot (``cluster_id``, ``ts``), the window it counts, when and from what it arrived."""
 
     cluster_id: str
     ts: int
@@ -24,19 +24,40 @@ class SnapshotRows:
     window_seconds: float
     received_at: int
     agent_version: str
-    services: list[Row] = field(default_factory=list)
-    edges: list[Row] = field(default_factory=list)
-    ingress: list[Row] = field(default_factory=list)
-    routes: list[Row] = field(default_factory=list)
+
+    def header(self) -> dict[str, Any]:
+        """The header's fields by name (also the columns of the snapshot log)."""
+        return {name: getattr(self, name) for name in _HEADER_FIELDS}
+
+
+_HEADER_FIELDS = tuple(f.name for f in fields(SnapshotHeader))
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTotals(SnapshotHeader):
+    """One snapshot summed per key (see ``application.master.snapshot_totals``)."""
+
+    services: dict[WorkloadKey, WorkloadTotals] = field(default_factory=dict)
+    edges: dict[EdgeKey, EdgeTotals] = field(default_factory=dict)
+    ingress: dict[str, IngressTotals] = field(default_factory=dict)
+    # The snapshot's own route of each backend it routes.
+    backend_routes: dict[str, Route] = field(default_factory=dict)
+    # The snapshot's route mapping, one route per (domain, path, backend).
+    routes: list[Route] = field(default_factory=list)
+
+    def needs_stored_routes(self) -> bool:
+        """Whether some backend has no route in the snapshot itself (then the stored mapping places it)."""
+        return any(key not in self.backend_routes for key in self.ingress)
 
 
 class IngestRepository(Protocol):
-    def store(self, rows: SnapshotRows) -> bool:
-        """Store one snapshot in one transaction; False (nothing written) when it was already stored."""
-        ...
+    def store(self, totals: SnapshotTotals) -> bool:
+        """Store one snapshot in one transaction; False (nothing written) when it was already stored.
 
-    def routes(self, cluster_id: str) -> list[Route]:
-        """The stored route mapping of a cluster, ordered by domain then path."""
+        Backends the snapshot does not route are placed by the cluster's stored route
+        mapping, read in the same transaction (``domain.contract.first_route_by_key``).
+        Raises ``SnapshotOutOfRange``, before writing anything, for numbers storage cannot hold.
+        """
         ...
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.rollup import EdgeKey, WorkloadKey
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
-WorkloadKey = tuple[str, str]  # (namespace, name)
-EdgeKey = tuple[str, str, str, str]  # (src_ns, src_name, dst_ns, dst_name)
+__all__ = ["EdgeKey", "StatsReader", "WorkloadKey"]
 
 
 class StatsReader(Protocol):

@@ -10,9 +10,9 @@ from domain.targets import StatusChange, TargetRecord
 class TargetRepository(Protocol):
     def list(self, cluster_id: str | None = None, target_type: str | None = None) -> list[TargetRecord]: ...
 
-    def get(self, cluster_id: str, target_type: str, key: str, window: str) -> TargetRecord | None: ...
-
-    def upsert(self, target: TargetRecord) -> TargetRecord: ...
+    def upsert(self, target: TargetRecord) -> TargetRecord:
+        """Store (replacing the same window); ``domain.target_rules.InvalidTarget`` when it must not be."""
+        ...
 
 
 class StatusHistoryRepository(Protocol):
@@ -22,8 +22,7 @@ class StatusHistoryRepository(Protocol):
         target_type: str | None = None,
         key: str | None = None,
         since: int | None = None,
-        until: int | None = None,
         limit: int = 100,
     ) -> list[StatusChange]:
-        """Newest first."""
+        """Newest first; ``since`` bounds ``changed_at`` inclusively."""
         ...

@@ -16,22 +16,29 @@ from domain.agent.keys import RouteIndex
 from domain.agent.probes import compensate
 from domain.agent.roles import (
     Backend,
-    EdgeKey,
+    BackendLatency,
+    BackendRequests,
     EdgeLatency,
     EdgeRequests,
-    IngressLatency,
-    IngressRequests,
     Part,
     PodKey,
     ProbeRequests,
     Role,
-    WorkloadKey,
     WorkloadLatency,
     WorkloadRequests,
 )
 from domain.agent.units import seconds_to_ms
-from domain.contract import EdgeMetrics, IngressMetrics, Route, ServiceMetrics, ServiceRequests, bucket_bound
-from domain.contract import IngressRequests as IngressRequestsItem
+from domain.contract import (
+    EdgeMetrics,
+    IngressMetrics,
+    IngressRequests,
+    Route,
+    ServiceMetrics,
+    ServiceRequests,
+    bucket_bound,
+)
+from domain.histogram import add_buckets
+from domain.rollup import EdgeKey, WorkloadKey
 
 
 @dataclass(slots=True)
@@ -42,6 +49,7 @@ class _Histogram:
 
     def add(self, part: Part, le: str, delta: float) -> None:
         if part is Part.BUCKET:
+            # histogram.add_buckets for a one-bound histogram, inlined: this runs once per series.
             self.buckets[le] = self.buckets.get(le, 0.0) + delta
         elif part is Part.SUM:
             self.sum += delta
@@ -49,8 +57,7 @@ class _Histogram:
             self.count += delta
 
     def merge(self, buckets: dict[str, float], total: float, count: float) -> None:
-        for le, value in buckets.items():
-            self.buckets[le] = self.buckets.get(le, 0.0) + value
+        add_buckets(self.buckets, buckets)
         self.sum += total
         self.count += count
 
@@ -94,12 +101,18 @@ def _finite_sum(value: float) -> float:
     return value if math.isfinite(value) and value > 0 else 0.0
 
 
+def _positive_counts(requests: dict[tuple[str, str], float]) -> list[tuple[tuple[str, str], int]]:
+    """Request counts by (code, method or classification), in key order, without the zero ones."""
+    counted = ((key, _count(delta)) for key, delta in sorted(requests.items()))
+    return [(key, count) for key, count in counted if count > 0]
+
+
 def _buckets(buckets: dict[str, float]) -> dict[str, int]:
     ordered = sorted(buckets.items(), key=lambda item: bucket_bound(item[0]))
     return {le: _count(value) for le, value in ordered}
 
 
-class Aggregator:
+class IntervalAggregator:
     """Sums one cycle's deltas by item. Feed it with :meth:`add`, then :meth:`build`."""
 
     def __init__(self, routes: RouteIndex, probe_compensation: bool = True) -> None:
@@ -167,9 +180,9 @@ class Aggregator:
             edge.requests += delta
             if role.failure:
                 edge.failures += delta
-        elif isinstance(role, IngressLatency):
+        elif isinstance(role, BackendLatency):
             self._ingress_item(role.backend).latency.add(role.part, role.le, delta)
-        elif isinstance(role, IngressRequests):
+        elif isinstance(role, BackendRequests):
             ingress = self._ingress_item(role.backend)
             request = (role.code, role.method)
             ingress.requests[request] = ingress.requests.get(request, 0.0) + delta
@@ -189,15 +202,13 @@ class Aggregator:
     def _build_services(self) -> list[ServiceMetrics]:
         services = []
         for (namespace, name), item in sorted(self._workloads.items()):
-            requests = [
-                ServiceRequests(status_code=code, classification=classification, delta=_count(delta))
-                for (code, classification), delta in sorted(item.requests.items())
-                if _count(delta) > 0
-            ]
             service = ServiceMetrics(
                 namespace=namespace,
                 name=name,
-                requests=requests,
+                requests=[
+                    ServiceRequests(status_code=code, classification=classification, delta=delta)
+                    for (code, classification), delta in _positive_counts(item.requests)
+                ],
                 latency_buckets=_buckets(item.latency.buckets),
                 latency_sum=_finite_sum(item.latency.sum),
                 latency_count=_count(item.latency.count),
@@ -228,14 +239,12 @@ class Aggregator:
     def _build_ingress(self) -> list[IngressMetrics]:
         items = []
         for key, item in sorted(self._ingress.items()):
-            requests = [
-                IngressRequestsItem(code=code, method=method, delta=_count(delta))
-                for (code, method), delta in sorted(item.requests.items())
-                if _count(delta) > 0
-            ]
             ingress = IngressMetrics(
                 service_key=key,
-                requests=requests,
+                requests=[
+                    IngressRequests(code=code, method=method, delta=delta)
+                    for (code, method), delta in _positive_counts(item.requests)
+                ],
                 latency_buckets=_buckets(item.latency.buckets),
                 latency_sum=_finite_sum(seconds_to_ms(item.latency.sum)),
                 latency_count=_count(item.latency.count),
@@ -255,7 +264,7 @@ def _has_data(item: ServiceMetrics | IngressMetrics) -> bool:
 
 
 def infer_nginx_routes(
-    backends: Iterable[Backend], aggregator: Aggregator, routes: RouteIndex
+    backends: Iterable[Backend], aggregator: IntervalAggregator, routes: RouteIndex
 ) -> list[Route]:
     """Routes for ingress-nginx backends that no known route covers, from the series' own labels (§1.2)."""
     inferred: dict[tuple[str, str, str], Route] = {}

@@ -19,23 +19,17 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from domain.agent.stats import CollectStats
 from domain.series import Series
 
 
 @dataclass(slots=True)
 class DeltaBatch:
-    """The outcome of one scrape, not yet committed to the state."""
+    """The outcome of one scrape, not yet committed to the state; its counts are in ``stats``."""
 
     deltas: list[tuple[Series, float]] = field(default_factory=list)
-    first_sightings: int = 0
-    resets: int = 0
-    invalid_values: int = 0
-    duplicates: int = 0
     values: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def deltas_emitted(self) -> int:
-        return len(self.deltas)
+    stats: CollectStats = field(default_factory=CollectStats)
 
 
 class CounterDeltas:
@@ -47,43 +41,49 @@ class CounterDeltas:
     def __len__(self) -> int:
         return len(self._values)
 
-    def compute(self, samples: Iterable[tuple[Series, float]]) -> DeltaBatch:
-        """Deltas of one scrape against the current state, which stays unchanged until :meth:`commit`."""
+    def compute(
+        self, samples: Iterable[tuple[Series, float]], stats: CollectStats | None = None
+    ) -> DeltaBatch:
+        """Deltas of one scrape against the current state, which stays unchanged until :meth:`commit`.
+
+        The delta stage's counts are added to ``stats`` (the cycle's), or to a fresh one."""
         previous = self._values
-        batch = DeltaBatch()
+        batch = DeltaBatch() if stats is None else DeltaBatch(stats=stats)
         current = batch.values
         emitted = batch.deltas
+        # Local counters: this loop runs for every sample.
+        invalid = duplicates = first_sightings = resets = 0
         for series, value in samples:
             # `not value >= 0` is also true for NaN.
             if not value >= 0.0 or value == math.inf:
-                batch.invalid_values += 1
+                invalid += 1
                 continue
             key = series.key
             if key in current:
                 # The same series twice in one exposition: the first one counts, as in Prometheus.
-                batch.duplicates += 1
+                duplicates += 1
                 continue
             current[key] = value
             before = previous.get(key)
             if before is None:
-                batch.first_sightings += 1
+                first_sightings += 1
                 continue
             if value >= before:
                 emitted.append((series, value - before))
             else:
-                batch.resets += 1
+                resets += 1
                 emitted.append((series, value))
+        counted = batch.stats
+        counted.invalid_values += invalid
+        counted.duplicate_series += duplicates
+        counted.first_sightings += first_sightings
+        counted.resets += resets
+        counted.deltas_emitted += len(emitted)
         return batch
 
     def commit(self, batch: DeltaBatch) -> None:
         """Make the batch's values the state: series missing from it are forgotten."""
         self._values = batch.values
-
-    def apply(self, samples: Iterable[tuple[Series, float]]) -> DeltaBatch:
-        """:meth:`compute` then :meth:`commit`."""
-        batch = self.compute(samples)
-        self.commit(batch)
-        return batch
 
     def export_state(self) -> dict[str, float]:
         return dict(self._values)

@@ -17,6 +17,7 @@ from typing import Any
 from domain import families
 from domain.agent.keys import dst_workload_name, nginx_backend_key, traefik_backend_key, workload_name
 from domain.agent.units import BadBound, canonical_ms_key, seconds_key_to_ms
+from domain.rollup import EdgeKey, WorkloadKey
 from domain.series import Series
 from domain.slo import is_server_error
 
@@ -118,9 +119,7 @@ class Dropped:
 def _slot() -> Any:
     return field(default=-1, compare=False, repr=False)
 
-WorkloadKey = tuple[str, str]  # (namespace, workload)
 PodKey = tuple[str, str, str]  # (namespace, workload, pod)
-EdgeKey = tuple[str, str, str, str]  # (src ns, src workload, dst ns, dst workload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +179,7 @@ class Backend:
 
 
 @dataclass(frozen=True, slots=True)
-class IngressRequests:
+class BackendRequests:
     backend: Backend
     code: str
     method: str
@@ -188,7 +187,7 @@ class IngressRequests:
 
 
 @dataclass(frozen=True, slots=True)
-class IngressLatency:
+class BackendLatency:
     backend: Backend
     part: Part
     le: str  # millisecond key for buckets, "" otherwise
@@ -202,8 +201,8 @@ Role = (
     | ProbeRequests
     | EdgeRequests
     | EdgeLatency
-    | IngressRequests
-    | IngressLatency
+    | BackendRequests
+    | BackendLatency
 )
 
 
@@ -377,14 +376,14 @@ class SeriesClassifier:
             method = labels.get("method", "")
             if len(code) > MAX_CODE or len(method) > MAX_METHOD:
                 return Dropped(Reason.LABEL_TOO_LONG)
-            return IngressRequests(backend, code, method)
+            return BackendRequests(backend, code, method)
         le = ""
         if part is Part.BUCKET:
             try:
                 le = seconds_key_to_ms(labels.get("le", ""))
             except BadBound:
                 return Dropped(Reason.BAD_BUCKET)
-        return IngressLatency(backend, part, le)
+        return BackendLatency(backend, part, le)
 
     def _intern_backend(self, backend: Backend) -> Backend:
         # One object per backend keeps the per-cycle key resolution to one lookup per backend.

@@ -18,6 +18,7 @@ from tests.e2e.browser.fake_api import (
     one_cluster,
     status_change,
 )
+from tests.e2e.browser.layout_check import node_positions as positions
 from tests.e2e.browser.pages import READY_MESH, PageProblems, open_mesh, wait_for, wait_for_detail
 from tests.e2e.browser.server import serve
 
@@ -31,14 +32,6 @@ def fake() -> Iterator[tuple[FakeData, str]]:
     data = FakeData(clusters=one_cluster(), topology=large_topology(12, 20))
     with serve(create_fake_app(data)) as url:
         yield data, url
-
-
-def positions(page: Any) -> dict[str, tuple[float, float]]:
-    raw = page.evaluate(
-        """() => Object.fromEntries(window.meshslo.cy.nodes().map((n) =>
-            [n.id(), [n.position('x'), n.position('y')]]))"""
-    )
-    return {node_id: (x, y) for node_id, (x, y) in raw.items()}
 
 
 def refresh(page: Any) -> None:

@@ -2,7 +2,7 @@
 
 The hand-computed cases state the expected number and how it was derived.
 The second half replays every classic-histogram expectation of Prometheus'
-PromQL test files (``/work/shared/real-metrics``) that uses a form this small
+PromQL test files (``tests/fixtures/prometheus``) that uses a form this small
 evaluator understands: ``histogram_quantile(q, X_bucket)``, with an optional
 equality matcher, ``rate(...)`` and ``sum(...) by (le, ...)`` /
 ``sum by (le, ...) (...)``. Other forms (native histograms, ``avg``, regex
@@ -18,6 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from tests.fixtures.paths import PROMETHEUS_TESTS
 
 from domain.histogram import quantile
 
@@ -81,7 +82,6 @@ def test_q_outside_zero_one_is_infinite_and_nan_is_no_value() -> None:
 
 # --- Prometheus' PromQL test files ---------------------------------------------------------------
 
-REAL_METRICS = Path(__file__).resolve().parents[3].parent / "shared" / "real-metrics"
 PROMQL_FILES = ("prometheus_promql_histograms.test", "prometheus_promql_histograms_classic_pre-2024-05.test")
 
 Labels = frozenset[tuple[str, str]]
@@ -333,16 +333,13 @@ def _same(actual: float | None, expected: float) -> bool:
 
 
 def promql_cases() -> list[tuple[Case, list[Series]]]:
-    found = [REAL_METRICS / name for name in PROMQL_FILES if (REAL_METRICS / name).exists()]
     cases: list[tuple[Case, list[Series]]] = []
-    for path in found:
+    for path in (PROMETHEUS_TESTS / name for name in PROMQL_FILES):
         cases += [(c, s) for c, s in parse_promql_test(path) if "histogram_quantile(" in c.expression]
     return cases
 
 
 def test_matches_every_classic_histogram_quantile_expectation_of_prometheus() -> None:
-    if not (REAL_METRICS / PROMQL_FILES[0]).exists():
-        pytest.skip(f"Prometheus' PromQL tests not found under {REAL_METRICS}")
     checked = 0
     skipped: list[str] = []
     mismatches: list[str] = []

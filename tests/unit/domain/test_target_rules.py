@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.slo import Target
-from domain.target_rules import InvalidTarget, effective_target, validate_target
+from domain.target_rules import InvalidTarget, TargetTable, effective_target, target_problems, validate_target
 from domain.targets import TargetRecord
 
 DEFAULTS = Target(95.0, 300.0)
@@ -58,3 +58,29 @@ def test_valid_targets_pass_unchanged() -> None:
 def test_invalid_targets_name_the_field(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidTarget, match=f"^{message}:"):
         validate_target(record(**overrides))  # type: ignore[arg-type]
+
+
+def test_invalid_target_lists_every_problem_as_the_api_reports_them() -> None:
+    with pytest.raises(InvalidTarget) as refused:
+        validate_target(record(window="2d", availability=100.0, key="cart"))
+    assert refused.value.problems == target_problems("service", "cart", "2d", 100.0, 200.0)
+    assert refused.value.problems == [
+        "a service target key is 'namespace/name', got 'cart'",
+        "window must be one of 1d, 7d, 30d, got '2d'",
+        "availability_target must be above 0 and below 100 (percent), got 100.0",
+    ]
+    assert str(refused.value).startswith("key: a service target key")
+
+
+def test_target_table_resolves_each_key_and_falls_back_to_later_keys_then_defaults() -> None:
+    table = TargetTable(
+        [record("30d", 90.0), record("7d", 99.5),
+         record("7d", 99.0, target_type="ingress", key="shop.example.com")],
+        DEFAULTS,
+    )
+    assert (table.find("service", "shop/cart").window, table.find("service", "shop/cart").is_default) == (
+        "7d", False)
+    assert table.find("ingress", "ns-svc-80", "shop.example.com").target.availability == 99.0
+    assert table.find("ingress", "ns-svc-80") == table.default == effective_target([], DEFAULTS)
+    assert table.keys("service") == {"shop/cart"} and table.keys("ingress") == {"shop.example.com"}
+    assert table.windows("service") == {"1d", "7d"} and table.windows("ingress") == {"1d", "7d"}

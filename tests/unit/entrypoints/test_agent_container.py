@@ -10,8 +10,8 @@ from tests.unit.application.agent.delivery_fakes import FakeMasterClient
 
 from adapters.agent_state.state_file import StateFile
 from adapters.exposition.parser import ExpositionParser
+from adapters.ingress_routes.none import NoRouteSource
 from adapters.master_client.http_client import HttpMasterClient
-from adapters.routes.none import NoRouteSource
 from domain.series import Scrape
 from entrypoints.agent_container import AgentContainer
 from entrypoints.agent_settings import AgentSettings

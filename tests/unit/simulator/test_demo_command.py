@@ -66,7 +66,7 @@ def test_listening_on_every_address_still_connects_through_loopback(tmp_path: Pa
 
 
 def test_the_routes_file_reads_back_through_the_agents_file_source(tmp_path: Path) -> None:
-    from adapters.routes.static import StaticRouteSource
+    from adapters.ingress_routes.static import StaticRouteSource
     from adapters.simulator.model import ClusterModel
     from entrypoints.simulate_cmd import write_routes
 

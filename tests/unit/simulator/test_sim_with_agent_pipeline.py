@@ -55,7 +55,7 @@ class StaticRoutes:
 def collect(model: ClusterModel, steps: int, fail: set[int], garbage: set[int]) -> tuple[list[SLOData], int]:
     source = SimulatedSource(model, fail, garbage)
     routes = [Route.model_validate(r, strict=False) for r in model.routes()]
-    use_case = CollectUseCase(source, StaticRoutes(routes), CollectOptions())
+    use_case = CollectUseCase(source, StaticRoutes(routes), CollectOptions(cluster_id="c1"))
     snapshots = []
     for _ in range(steps):
         try:

@@ -1,1 +1,1 @@
-"""Alembic migrations of the master's schema (run with ``adapters.storage.engine.create_schema``)."""
+"""Alembic migrations of the master's schema (run with ``adapters.storage.migrate.upgrade_to_head``)."""

@@ -1,6 +1,6 @@
 """Alembic environment: migrations run on the connection the caller hands over.
 
-``adapters.storage.engine.create_schema`` passes its connection in
+``adapters.storage.migrate.upgrade_to_head`` passes its connection in
 ``config.attributes["connection"]``; there is no alembic.ini and no URL here.
 """
 
@@ -12,7 +12,7 @@ from adapters.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through adapters.storage.engine.create_schema(engine)")
+    raise RuntimeError("run migrations through adapters.storage.migrate.upgrade_to_head(engine)")
 
 context.configure(
     connection=connection,

@@ -11,10 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.unit.application.agent.delivery_fakes import FakeMasterClient, make_snapshot
 
 from adapters.agent_http.metrics import agent_registry
-from adapters.agent_http.server import AgentHttpServer, parse_listen
-from adapters.master_client.spool import SnapshotSpool
+from adapters.agent_http.server import AgentHttpServer
+from adapters.master_client.spool import DiskSpool
 from application.agent.send import SendUseCase
-from application.agent.status import AgentStatus, CollectCounters
+from application.agent.status import AgentStatus
+from domain.agent.stats import CollectStats
 
 
 class Clock:
@@ -31,7 +32,7 @@ Rig = tuple[AgentHttpServer, AgentStatus, SendUseCase, FakeMasterClient, Clock]
 def rig(tmp_path: Path) -> Iterator[Rig]:
     status = AgentStatus(started_at=Clock.now)
     master = FakeMasterClient()
-    sender = SendUseCase(master, SnapshotSpool(tmp_path, max_items=2))
+    sender = SendUseCase(master, DiskSpool(tmp_path, max_items=2))
     clock = Clock()
     server = AgentHttpServer("127.0.0.1", 0, status, sender, agent_registry(status, sender),
                              stale_after=90.0, wall_clock=clock)
@@ -80,8 +81,8 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
     status.cycles, status.scrape_failures = 5, 1
     status.scrape_seconds_sum, status.scrape_seconds_count = 2.5, 4
     status.last_scrape_bytes = 12345
-    status.collect = CollectCounters(bytes_read=50000, samples=800, malformed_lines=3, series_dropped=40,
-                                     deltas_emitted=700, resets_seen=2)
+    status.collect = CollectStats(bytes_read=50000, samples=800, malformed_lines=3,
+                                  skipped={"no_workload": 40}, deltas_emitted=700, resets=2)
     status.last_success_at = clock.now
     sender.deliver(make_snapshot(100))
     master.down = True
@@ -110,18 +111,3 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
 
 def test_unknown_path_is_404(rig: Rig) -> None:
     assert httpx.get(f"http://127.0.0.1:{rig[0].port}/nope").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("0.0.0.0:9464", ("0.0.0.0", 9464)), (":9464", ("0.0.0.0", 9464)), ("[::1]:80", ("::1", 80)),
-     ("", None), ("  ", None)],
-)
-def test_parse_listen(value: str, expected: tuple[str, int] | None) -> None:
-    assert parse_listen(value) == expected
-
-
-@pytest.mark.parametrize("value", ["9464", "host:", "host:99999", "host:http"])
-def test_parse_listen_rejects(value: str) -> None:
-    with pytest.raises(ValueError, match="HOST:PORT"):
-        parse_listen(value)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.agent_state.state_file import StateFile, StateFileError
+from application.ports.delivery import SavedState
 
 
 def test_missing_file_is_a_first_start(tmp_path: Path) -> None:
@@ -16,7 +17,7 @@ def test_missing_file_is_a_first_start(tmp_path: Path) -> None:
 
 def test_round_trip_including_non_finite_values(tmp_path: Path) -> None:
     store = StateFile(tmp_path / "deep" / "state.json")
-    state = {"format": 1, "collect": {"counters": {'a{x="1"}': 12.5, "b": math.inf}, "last": 1764000000}}
+    state = SavedState("c1", {"counters": {'a{x="1"}': 12.5, "b": math.inf}, "last": 1764000000})
     store.save(state)
     loaded = StateFile(tmp_path / "deep" / "state.json").load()
     assert loaded == state
@@ -24,9 +25,9 @@ def test_round_trip_including_non_finite_values(tmp_path: Path) -> None:
 
 def test_save_replaces_the_whole_file_and_leaves_no_temporary(tmp_path: Path) -> None:
     store = StateFile(tmp_path / "state.json")
-    store.save({"counters": {str(i): i for i in range(1000)}})
-    store.save({"counters": {"only": 1}})
-    assert store.load() == {"counters": {"only": 1}}
+    store.save(SavedState("c1", {"counters": {str(i): i for i in range(1000)}}))
+    store.save(SavedState("c1", {"counters": {"only": 1}}))
+    assert store.load() == SavedState("c1", {"counters": {"only": 1}})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
 
 
@@ -41,12 +42,12 @@ def test_unreadable_state_is_set_aside_and_the_agent_starts_fresh(
     assert not path.exists()
     assert (tmp_path / "state.json.corrupt").read_bytes() == content
     assert "starting fresh" in caplog.text
-    store.save({"format": 1})
-    assert store.load() == {"format": 1}
+    store.save(SavedState("c1", {}))
+    assert store.load() == SavedState("c1", {})
 
 
 def test_unwritable_location_raises_a_state_file_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     with pytest.raises(StateFileError, match="cannot write state file"):
-        StateFile(blocker / "state.json").save({"a": 1})
+        StateFile(blocker / "state.json").save(SavedState("c1", {"a": 1}))

@@ -1,4 +1,4 @@
-"""Every real exposition in ``<repo>/../shared/real-metrics`` parses, and yields what a plain reading finds.
+"""Every exposition sample in ``tests/fixtures/real-metrics`` parses, and yields what a plain reading finds.
 
 The expected figures are counted here with a line-by-line regular expression
 over the file, independently of the parser.
@@ -11,23 +11,19 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.fixtures.paths import PROMETHEUS_TESTS, REAL_METRICS, real_metrics_files
 
 from adapters.exposition.parser import ExpositionParser
 from domain.families import SAMPLE_NAMES
 from domain.series import Scrape
 
-REAL_METRICS = (Path(__file__).resolve().parents[4] / ".." / "shared" / "real-metrics").resolve()
-
-pytestmark = pytest.mark.skipif(
-    not REAL_METRICS.is_dir(), reason=f"real exposition samples not found at {REAL_METRICS}"
-)
-
-FILES = sorted(REAL_METRICS.iterdir()) if REAL_METRICS.is_dir() else []
+# Prometheus' PromQL test files are not expositions, but a parser must still get through them.
+FILES = real_metrics_files() + sorted(PROMETHEUS_TESTS.glob("*.test"))
 _SAMPLE_LINE = re.compile(r"^[ \t]*([a-zA-Z_:][a-zA-Z0-9_:]*)[ \t]*[{ \t]")
 
 
-def read(name: str) -> tuple[str, Scrape]:
-    body = (REAL_METRICS / name).read_bytes()
+def read(name: str | Path) -> tuple[str, Scrape]:
+    body = (REAL_METRICS / name).read_bytes()  # an absolute path replaces the directory
     return body.decode(), ExpositionParser("").parse([body[i : i + 4096] for i in range(0, len(body), 4096)])
 
 
@@ -42,7 +38,7 @@ def families_found_by_hand(text: str) -> Counter[str]:
 
 @pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
 def test_each_file_parses_and_keeps_exactly_the_relevant_lines(path: Path) -> None:
-    text, scrape = read(path.name)
+    text, scrape = read(path)
     assert scrape.stats.bytes_read == path.stat().st_size
     assert scrape.stats.lines == len(text.split("\n")) - (1 if text.endswith("\n") else 0)
     kept = Counter(series.family for series, _ in scrape.samples)
@@ -56,15 +52,15 @@ def test_each_file_parses_and_keeps_exactly_the_relevant_lines(path: Path) -> No
         ("linkerd2_proxy_stable-2.3_datadog_fixture.txt", "response_total", 4),
         ("linkerd2_proxy_stable-2.3_datadog_fixture.txt", "response_latency_ms_bucket", 312),
         ("linkerd2_proxy_stable-2.3_datadog_fixture.txt", "response_latency_ms_count", 12),
-        ("linkerd2_proxy_stable-2.3_icp_doc_excerpt_truncated.txt", "response_latency_ms_bucket", 8),
-        ("linkerd2_proxy_modern_labels_playground_runbook_excerpt.txt", "response_total", 3),
-        ("linkerd2_issue9737_inbound_srv_labels_fragment.txt", "response_latency_ms_bucket", 4),
-        ("traefik_v2_service_adamxiao_blog.txt", "traefik_service_requests_total", 3),
+        ("written_linkerd2_proxy_truncated_histogram.txt", "response_latency_ms_bucket", 8),
+        ("written_linkerd2_proxy_modern_labels.txt", "response_total", 3),
+        ("written_linkerd2_inbound_srv_labels.txt", "response_latency_ms_bucket", 4),
+        ("written_traefik_v2_service.txt", "traefik_service_requests_total", 3),
         ("traefik_v2_proxy_datadog_traefik_mesh_fixture.txt", "traefik_service_requests_total", 1),
         ("traefik_v3_proxy_datadog_traefik_mesh_fixture.txt", "traefik_service_requests_total", 1),
         ("ingress_nginx_controller_datadog_fixture.txt", "nginx_ingress_controller_requests", 3),
-        ("ingress_nginx_v1.15.1_controller_blog_dump.txt", "nginx_ingress_controller_requests", 1),
-        ("ingress_nginx_v1.2.0_controller_idle_blog_dump.txt", "nginx_ingress_controller_requests", 0),
+        ("written_ingress_nginx_v1.15_one_request.txt", "nginx_ingress_controller_requests", 1),
+        ("written_ingress_nginx_v1.2_idle.txt", "nginx_ingress_controller_requests", 0),
     ],
 )
 def test_known_series_counts(name: str, family: str, count: int) -> None:
@@ -88,7 +84,7 @@ def test_linkerd_series_keep_every_label_and_their_value() -> None:
 
 
 def test_traefik_service_label_and_values() -> None:
-    _, scrape = read("traefik_v2_service_adamxiao_blog.txt")
+    _, scrape = read("written_traefik_v2_service.txt")
     requests = {
         (series.labels["service"], series.labels["code"]): value
         for series, value in scrape.samples
@@ -102,7 +98,7 @@ def test_traefik_service_label_and_values() -> None:
 
 
 def test_nginx_request_labels() -> None:
-    _, scrape = read("ingress_nginx_v1.15.1_controller_blog_dump.txt")
+    _, scrape = read("written_ingress_nginx_v1.15_one_request.txt")
     ((series, value),) = [s for s in scrape.samples if s[0].family == "nginx_ingress_controller_requests"]
     assert value == 1.0
     assert series.labels["service"] == "prometheus-stack-kube-prom-prometheus"
@@ -111,7 +107,7 @@ def test_nginx_request_labels() -> None:
 
 
 def test_the_indented_modern_linkerd_lines_keep_their_labels() -> None:
-    _, scrape = read("linkerd2_proxy_modern_labels_playground_runbook_excerpt.txt")
+    _, scrape = read("written_linkerd2_proxy_modern_labels.txt")
     assert [value for _, value in scrape.samples] == [65.0, 7.0, 1.0]
     assert scrape.samples[2][0].labels["srv_port"] == "4191"
 
@@ -132,7 +128,7 @@ def test_a_second_reading_of_every_file_gives_the_same_series_objects() -> None:
         "otel_go_exporter_golden_counter_utf8.txt",
         "prometheus_federate_openshift_docs_example.txt",
         "jmx_exporter_kafka_msk_datadog_fixture_excerpt.txt",
-        "kube_state_metrics_vpa_annotations_escaped_json_line.txt",
+        "written_kube_state_metrics_escaped_json_line.txt",
         "prometheus_textparse_alltypes.5mfs.om.txt",
     ],
 )

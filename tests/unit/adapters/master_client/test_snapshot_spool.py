@@ -1,4 +1,4 @@
-"""SnapshotSpool: order, bound, restarts, corruption, atomic writes."""
+"""DiskSpool: order, bound, restarts, corruption, atomic writes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from tests.unit.application.agent.delivery_fakes import make_snapshot
 
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from application.ports.delivery import SpoolError
 
 
-def drain(spool: SnapshotSpool) -> list[int]:
+def drain(spool: DiskSpool) -> list[int]:
     timestamps = []
     while (item := spool.oldest()) is not None:
         timestamps.append(item.snapshot.slo_data.timestamp)
@@ -24,14 +24,14 @@ def entries(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def reopen(spool: SnapshotSpool, max_items: int = 100) -> SnapshotSpool:
+def reopen(spool: DiskSpool, max_items: int = 100) -> DiskSpool:
     """What a restarted agent sees: the first one lets go of the directory, a new one opens it."""
     spool.close()
-    return SnapshotSpool(spool.directory, max_items=max_items)
+    return DiskSpool(spool.directory, max_items=max_items)
 
 
 def test_first_in_first_out_and_round_trip(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=10)
+    spool = DiskSpool(tmp_path, max_items=10)
     originals = [make_snapshot(ts, delta=ts % 7) for ts in (300, 100, 200)]
     for snapshot in originals:
         spool.append(snapshot)
@@ -45,7 +45,7 @@ def test_first_in_first_out_and_round_trip(tmp_path: Path) -> None:
 
 
 def test_file_names_sort_in_arrival_order_beyond_nine(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=100)
+    spool = DiskSpool(tmp_path, max_items=100)
     for ts in range(1, 13):
         spool.append(make_snapshot(1000 + ts))
     names = entries(tmp_path)
@@ -54,7 +54,7 @@ def test_file_names_sort_in_arrival_order_beyond_nine(tmp_path: Path) -> None:
 
 
 def test_bound_drops_the_oldest_and_counts_it(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=3)
+    spool = DiskSpool(tmp_path, max_items=3)
     for ts in range(1, 7):
         spool.append(make_snapshot(100 + ts))
     assert len(spool) == 3
@@ -64,7 +64,7 @@ def test_bound_drops_the_oldest_and_counts_it(tmp_path: Path) -> None:
 
 
 def test_nothing_dropped_within_the_bound(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=5)
+    spool = DiskSpool(tmp_path, max_items=5)
     for ts in range(1, 6):
         spool.append(make_snapshot(100 + ts))
     assert spool.dropped == 0
@@ -72,7 +72,7 @@ def test_nothing_dropped_within_the_bound(tmp_path: Path) -> None:
 
 
 def test_survives_a_restart_and_keeps_numbering_after_the_last_entry(tmp_path: Path) -> None:
-    first = SnapshotSpool(tmp_path, max_items=10)
+    first = DiskSpool(tmp_path, max_items=10)
     for ts in (101, 102, 103):
         first.append(make_snapshot(ts))
     item = first.oldest()
@@ -86,7 +86,7 @@ def test_survives_a_restart_and_keeps_numbering_after_the_last_entry(tmp_path: P
 
 
 def test_restart_with_a_smaller_bound_drops_the_oldest(tmp_path: Path) -> None:
-    first = SnapshotSpool(tmp_path, max_items=10)
+    first = DiskSpool(tmp_path, max_items=10)
     for ts in range(101, 106):
         first.append(make_snapshot(ts))
     second = reopen(first, max_items=2)
@@ -101,7 +101,7 @@ def test_restart_with_a_smaller_bound_drops_the_oldest(tmp_path: Path) -> None:
     ids=["empty", "truncated", "binary", "wrong-shape", "invalid-window"],
 )
 def test_corrupt_files_are_moved_aside_and_counted_without_blocking(tmp_path: Path, garbage: bytes) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=10)
+    spool = DiskSpool(tmp_path, max_items=10)
     for ts in (101, 102, 103):
         spool.append(make_snapshot(ts))
     middle = sorted(tmp_path.glob("*.json"))[1]
@@ -114,7 +114,7 @@ def test_corrupt_files_are_moved_aside_and_counted_without_blocking(tmp_path: Pa
 
 
 def test_interrupted_writes_are_cleaned_up_and_foreign_files_ignored(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=10)
+    spool = DiskSpool(tmp_path, max_items=10)
     spool.append(make_snapshot(101))
     (tmp_path / ".tmp-00000000000000000002.json.999").write_bytes(b'{"half": ')
     (tmp_path / "README").write_text("not a snapshot")
@@ -126,7 +126,7 @@ def test_interrupted_writes_are_cleaned_up_and_foreign_files_ignored(tmp_path: P
 
 
 def test_a_file_deleted_behind_its_back_is_skipped(tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=10)
+    spool = DiskSpool(tmp_path, max_items=10)
     spool.append(make_snapshot(101))
     spool.append(make_snapshot(102))
     sorted(tmp_path.glob("*.json"))[0].unlink()
@@ -135,7 +135,7 @@ def test_a_file_deleted_behind_its_back_is_skipped(tmp_path: Path) -> None:
 
 def test_write_failure_is_a_spool_error_and_changes_nothing(tmp_path: Path) -> None:
     directory = tmp_path / "spool"
-    spool = SnapshotSpool(directory, max_items=10)
+    spool = DiskSpool(directory, max_items=10)
     spool.append(make_snapshot(101))
     kept = tmp_path / "kept"
     directory.rename(kept)
@@ -151,15 +151,15 @@ def test_write_failure_is_a_spool_error_and_changes_nothing(tmp_path: Path) -> N
 
 
 def test_a_second_agent_on_the_same_directory_is_refused(tmp_path: Path) -> None:
-    first = SnapshotSpool(tmp_path, max_items=10)
+    first = DiskSpool(tmp_path, max_items=10)
     with pytest.raises(SpoolError, match=rf"in use by another agent \(pid {os.getpid()}\)"):
-        SnapshotSpool(tmp_path, max_items=10)
+        DiskSpool(tmp_path, max_items=10)
     first.close()
-    SnapshotSpool(tmp_path, max_items=10).close()
+    DiskSpool(tmp_path, max_items=10).close()
 
 
 def test_creates_its_directory_and_rejects_a_zero_bound(tmp_path: Path) -> None:
-    SnapshotSpool(tmp_path / "a" / "b", max_items=1)
+    DiskSpool(tmp_path / "a" / "b", max_items=1)
     assert (tmp_path / "a" / "b").is_dir()
     with pytest.raises(ValueError):
-        SnapshotSpool(tmp_path, max_items=0)
+        DiskSpool(tmp_path, max_items=0)

@@ -217,8 +217,6 @@ def test_gzip_is_asked_for_and_text_is_preferred(server: tuple[str, list[dict[st
     base, seen = server
     with source(f"{base}/gzip") as metrics:
         metrics.scrape()
-        assert metrics.last_wire_bytes == len(gzip.compress(BODY))
-        assert metrics.last_duration_seconds > 0
     headers = [request for request in seen if request["path"] == "/gzip"][-1]
     assert "gzip" in headers["accept-encoding"]
     assert headers["accept"].startswith("text/plain;version=0.0.4")

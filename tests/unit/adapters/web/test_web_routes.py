@@ -102,3 +102,18 @@ def test_resolve_static_refuses_escapes_and_unknown_types(tmp_path: Path) -> Non
     assert routes.resolve_static("link.js", root) is None
     assert routes.resolve_static("notes.py", root) is None
     assert routes.resolve_static("/etc/passwd", root) is None
+
+
+@pytest.mark.parametrize("path", ["/", "/static/js/app.js", "/static/css/dashboard.css"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200 == got.status_code
+    assert head.content == b""
+    for header in ("content-type", "content-length", "content-security-policy", "cache-control"):
+        assert head.headers[header] == got.headers[header], header
+    assert int(head.headers["content-length"]) == len(got.content)
+
+
+def test_head_on_a_missing_static_file_is_not_found(client: TestClient) -> None:
+    assert client.head("/static/js/missing.js").status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 
 from application.ports.agent import DeliveryError, ScrapeError
 from application.ports.delivery import SpoolError
+from domain.agent.stats import CollectStats
 from domain.contract import ServiceMetrics, ServiceRequests, SLOData, SLOSnapshot
 
 
@@ -89,17 +90,9 @@ class BrokenSpool:
 
 
 @dataclass
-class FakeStats:
-    bytes_read: int = 100
-    deltas_emitted: int = 0
-    resets_seen: int = 0
-    series_dropped: int = 0
-
-
-@dataclass
 class FakeResult:
-    data: SLOData | None
-    stats: FakeStats = field(default_factory=FakeStats)
+    snapshot: SLOSnapshot | None
+    stats: CollectStats = field(default_factory=lambda: CollectStats(bytes_read=100))
 
 
 class FakeCounterCollector:
@@ -134,7 +127,8 @@ class FakeCounterCollector:
             total_request_delta=delta,
         )
         data = SLOData(timestamp=timestamp, window_start=previous[0], services=[service])
-        return FakeResult(data, FakeStats(deltas_emitted=1))
+        snapshot = SLOSnapshot(cluster_id="c1", agent_version="t", slo_data=data)
+        return FakeResult(snapshot, CollectStats(bytes_read=100, deltas_emitted=1))
 
     def export_state(self) -> dict[str, Any]:
         return {"last": list(self.last) if self.last else None}

@@ -19,11 +19,12 @@ from tests.unit.application.agent.delivery_fakes import (
     delivered_total,
 )
 
-from adapters.agent_state.state_file import StateFile
-from adapters.master_client.spool import SnapshotSpool
+from adapters.agent_state.state_file import StateFile, state_document, state_from_document
+from adapters.master_client.spool import DiskSpool
 from application.agent.cycle import AgentLoop, LoopOptions
 from application.agent.send import SendUseCase
 from application.ports.agent import DeliveryError
+from application.ports.delivery import SavedState
 from domain.contract import SLOSnapshot
 
 RATE = 7  # requests per second counted by the fake counter
@@ -34,14 +35,16 @@ class Crash(BaseException):
 
 
 class RecordingStore:
+    """Keeps each saved state as the JSON object the state file would hold."""
+
     def __init__(self) -> None:
         self.saved: list[dict[str, Any]] = []
 
-    def load(self) -> dict[str, Any] | None:
-        return copy.deepcopy(self.saved[-1]) if self.saved else None
+    def load(self) -> SavedState | None:
+        return state_from_document(copy.deepcopy(self.saved[-1])) if self.saved else None
 
-    def save(self, state: dict[str, Any]) -> None:
-        self.saved.append(copy.deepcopy(state))
+    def save(self, state: SavedState) -> None:
+        self.saved.append(copy.deepcopy(state_document(state)))
 
 
 class Rig:
@@ -51,7 +54,7 @@ class Rig:
         self.time = time or FakeTime()
         self.scrape_cost = scrape_cost
         self.master = FakeMasterClient()
-        self.spool = SnapshotSpool(tmp_path / "spool", max_items=1000)
+        self.spool = DiskSpool(tmp_path / "spool", max_items=1000)
         self.store: Any = RecordingStore()
 
     def counter(self) -> int:
@@ -71,7 +74,7 @@ class Rig:
         self.sender = SendUseCase(self.master, spool if spool is not None else self.spool)
         return AgentLoop(
             self.collector, self.sender,
-            LoopOptions(cluster_id=cluster_id, agent_version="t", interval=interval, cycles=cycles,
+            LoopOptions(cluster_id=cluster_id, interval=interval, cycles=cycles,
                         flush_timeout=flush_timeout),
             stop=self.time, state_store=self.store, health_check=health,
             monotonic=self.time.monotonic, wall_clock=self.time.wall,

@@ -13,6 +13,7 @@ from domain.contract import Route, SLOData
 from domain.series import Series
 
 Samples = list[tuple[Series, float]]
+NO_COMPENSATION = CollectOptions(cluster_id="c1", probe_compensation=False)
 
 
 class StaticRoutes:
@@ -30,7 +31,7 @@ def run_interval(
     routes: list[Route] | None = None,
 ) -> CollectResult:
     source = FakeMetricsSource(scrape(1000, before), scrape(1030, after))
-    collect = CollectUseCase(source, StaticRoutes(routes), options or CollectOptions())
+    collect = CollectUseCase(source, StaticRoutes(routes), options or CollectOptions(cluster_id="c1"))
     assert collect.run().data is None
     return collect.run()
 
@@ -89,7 +90,7 @@ def test_latency_histogram_is_summed_per_bucket_across_series_and_pods() -> None
                    **pod_labels("web-2", status_code="200"))
     before = h1 + h2
     after = [(s, v * 3) for s, v in h1] + [(s, v * 2) for s, v in h2]  # increments: 2×h1, 1×h2
-    (service,) = interval(before, after, options=CollectOptions(probe_compensation=False)).services
+    (service,) = interval(before, after, options=NO_COMPENSATION).services
     assert service.latency_buckets == {"10": 10, "100": 17, "+Inf": 19}
     assert service.latency_sum == pytest.approx(680.0)
     assert service.latency_count == 19
@@ -158,7 +159,7 @@ def test_probe_compensation_is_floored_at_zero() -> None:
 
 def test_probe_compensation_switched_off_leaves_histograms_alone() -> None:
     before, after = _probe_pod("web-1", probes=30)
-    (service,) = interval(before, after, options=CollectOptions(probe_compensation=False)).services
+    (service,) = interval(before, after, options=NO_COMPENSATION).services
     assert service.latency_buckets == {"5": 40, "10": 70, "100": 95, "+Inf": 100}
     assert service.latency_count == 100
 
@@ -188,13 +189,13 @@ def test_admin_port_and_excluded_namespaces_never_reach_the_snapshot() -> None:
     custom = responses("200", "success", **{**pod_labels("a"), "namespace": "batch"})
     before = [(app, 0.0), (admin, 0.0), *admin_hist, (control, 0.0), (custom, 0.0)]
     after = [(s, v + 9) for s, v in before]
-    options = CollectOptions(exclude_namespaces=frozenset({"linkerd", "batch"}))
+    options = CollectOptions(cluster_id="c1", exclude_namespaces=frozenset({"linkerd", "batch"}))
     result = run_interval(before, after, options=options)
     (service,) = result.data.services  # type: ignore[union-attr]
     assert (service.namespace, service.total_request_delta, service.latency_count) == ("shop", 9, 0)
     # admin: one response counter and four histogram series (2 buckets, sum, count).
     assert result.stats.filtered == {"admin_port": 5, "excluded_namespace": 2}
-    other_port = run_interval(before, after, options=CollectOptions(admin_port="9999"))
+    other_port = run_interval(before, after, options=CollectOptions(cluster_id="c1", admin_port="9999"))
     assert sum(s.total_request_delta for s in other_port.data.services) == 27  # type: ignore[union-attr]
 
 
@@ -329,7 +330,7 @@ def test_workload_total_equals_true_increments_whatever_the_resets(data: st.Data
     parts = [responses("200", "success", **pod_labels("web-1", client_id=f"c{i}")) for i in range(n_series)]
     values = [data.draw(st.integers(0, 1000)) for _ in parts]
     source = FakeMetricsSource(scrape(1000, [(s, float(v)) for s, v in zip(parts, values, strict=True)]))
-    collect = CollectUseCase(source, StaticRoutes(), CollectOptions())
+    collect = CollectUseCase(source, StaticRoutes(), CollectOptions(cluster_id="c1"))
     collect.run()
     expected = reported = 0
     for step in range(1, steps):
@@ -392,7 +393,7 @@ def test_nginx_backend_key_follows_the_routes_of_each_cycle() -> None:
             return self.answers.pop(0)
 
     source = FakeMetricsSource(*(scrape(1000 + 30 * i, [(requests, 10.0 * i)]) for i in range(3)))
-    collect = CollectUseCase(source, ChangingRoutes(), CollectOptions())
+    collect = CollectUseCase(source, ChangingRoutes(), CollectOptions(cluster_id="c1"))
     collect.run()
     first, second = collect.run().data, collect.run().data
     assert [(i.service_key, i.requests[0].delta) for i in first.ingress] == [("shop-api-8080", 10)]  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""Real expositions (``real-metrics/`` beside the spec) through the real parser and the collect use case.
+"""Real expositions (``tests/fixtures/real-metrics``) through the real parser and the collect use case.
 
 Each fixture is one snapshot of counters; a second scrape is made by growing
 every counter, and the expected snapshot is computed here, independently of
@@ -10,28 +10,22 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from tests.fixtures.paths import real_metrics_text
 
+from adapters.exposition import parser as parser_module
 from application.agent.collect import CollectOptions, CollectUseCase
 from domain.contract import Route, SLOData
 from domain.families import SAMPLE_NAMES
 from domain.series import Scrape
-
-REAL_METRICS = Path(__file__).resolve().parents[4].parent / "shared" / "real-metrics"
-
-parser_module = pytest.importorskip("adapters.exposition.parser", reason="exposition parser not available")
 
 _LINE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\{(?P<labels>.*)\}\s+(?P<value>\S+)\s*$")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def fixture(name: str) -> str:
-    path = REAL_METRICS / name
-    if not path.is_file():
-        pytest.skip(f"real-metrics fixture {path} is absent")
-    return path.read_text(encoding="utf-8")
+    return real_metrics_text(name)
 
 
 def samples_of(text: str, names: tuple[str, ...]) -> list[tuple[str, dict[str, str], float, str]]:
@@ -80,7 +74,7 @@ class Routes:
 
 def collect_of(first: str, second: str, routes: list[Route] | None = None) -> CollectUseCase:
     source = TextSource((1000, first), (1030, second))
-    return CollectUseCase(source, Routes(routes or []), CollectOptions())
+    return CollectUseCase(source, Routes(routes or []), CollectOptions(cluster_id="c1"))
 
 
 def two_scrapes(first: str, second: str, routes: list[Route] | None = None) -> SLOData:
@@ -158,7 +152,7 @@ TRAEFIK = ("traefik_service_",)
 
 
 def test_traefik_v2_service_families() -> None:
-    raw = fixture("traefik_v2_service_adamxiao_blog.txt")
+    raw = fixture("written_traefik_v2_service.txt")
     data = two_scrapes(raw, grow(raw, TRAEFIK, 2.0))  # increment = the fixture's value
     expected: dict[str, dict[str, dict[str, float]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(float))
@@ -194,7 +188,7 @@ NGINX = ("nginx_ingress_controller_request",)
 
 
 def test_ingress_nginx_without_service_port_takes_the_route_port_or_infers_a_route() -> None:
-    raw = fixture("ingress_nginx_v1.15.1_controller_blog_dump.txt")
+    raw = fixture("written_ingress_nginx_v1.15_one_request.txt")
     grown = grow(raw, NGINX, 5.0)  # increment: four times the fixture's single request
     inferred = two_scrapes(raw, grown)
     (item,) = inferred.ingress

@@ -14,6 +14,7 @@ from application.ports.agent import ScrapeError
 from domain.contract import Route
 from domain.series import Scrape, Series
 
+OPTIONS = CollectOptions(cluster_id="c1")
 WEB = {"namespace": "shop", "deployment": "web", "direction": "inbound", "classification": "success"}
 
 
@@ -33,7 +34,7 @@ class FakeRoutes:
 
 
 def use_case(*results: Scrape | Exception, routes: FakeRoutes | None = None) -> CollectUseCase:
-    return CollectUseCase(FakeMetricsSource(*results), routes or FakeRoutes([]), CollectOptions())
+    return CollectUseCase(FakeMetricsSource(*results), routes or FakeRoutes([]), OPTIONS)
 
 
 def total(data: object) -> int:
@@ -195,7 +196,7 @@ def test_failed_and_same_second_scrapes_lose_nothing(data: st.DataObject) -> Non
     observed = list(values)  # what the previous snapshot's scrape saw
     now = 1000.0
     source = FakeMetricsSource(scrape(now, list(zip(parts, values, strict=True))))
-    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions())
+    collect = CollectUseCase(source, FakeRoutes([]), OPTIONS)
     collect.run()
     windows: list[tuple[int, int]] = []
     for _ in range(data.draw(st.integers(1, 12))):
@@ -253,7 +254,7 @@ class ScrapeAtClock:
 
 def test_a_cycle_in_the_same_second_waits_for_the_next_one_instead_of_discarding_its_scrape() -> None:
     source = ScrapeAtClock()
-    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions(), clock=source.clock, sleep=source.sleep)
+    collect = CollectUseCase(source, FakeRoutes([]), OPTIONS, clock=source.clock, sleep=source.sleep)
     collect.run()  # baseline at 5000
     source.now = 5000.7
     result = collect.run()
@@ -265,7 +266,7 @@ def test_a_cycle_in_the_same_second_waits_for_the_next_one_instead_of_discarding
 
 def test_no_wait_once_the_second_has_passed_or_when_the_clock_went_back() -> None:
     source = ScrapeAtClock()
-    collect = CollectUseCase(source, FakeRoutes([]), CollectOptions(), clock=source.clock, sleep=source.sleep)
+    collect = CollectUseCase(source, FakeRoutes([]), OPTIONS, clock=source.clock, sleep=source.sleep)
     collect.run()
     source.now = 5030.0
     assert collect.run().data is not None

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.unit.application.agent.delivery_fakes import BrokenSpool, FakeMasterClient, make_snapshot
 
-from adapters.master_client.spool import SnapshotSpool
+from adapters.master_client.spool import DiskSpool
 from application.agent.send import Outcome, SendUseCase
 
 
@@ -19,11 +19,11 @@ def master() -> FakeMasterClient:
 
 
 @pytest.fixture
-def spool(tmp_path: Path) -> SnapshotSpool:
-    return SnapshotSpool(tmp_path / "spool", max_items=100)
+def spool(tmp_path: Path) -> DiskSpool:
+    return DiskSpool(tmp_path / "spool", max_items=100)
 
 
-def test_sends_directly_when_nothing_is_queued(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+def test_sends_directly_when_nothing_is_queued(master: FakeMasterClient, spool: DiskSpool) -> None:
     sender = SendUseCase(master, spool)
     assert sender.deliver(make_snapshot(100), now=5.0) is Outcome.SENT
     assert master.taken_timestamps == [100]
@@ -32,7 +32,7 @@ def test_sends_directly_when_nothing_is_queued(master: FakeMasterClient, spool: 
 
 
 def test_spools_while_the_master_is_down_and_resends_in_order(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     sender = SendUseCase(master, spool)
     sender.deliver(make_snapshot(100))
@@ -51,7 +51,7 @@ def test_spools_while_the_master_is_down_and_resends_in_order(
 
 
 def test_a_queued_snapshot_is_never_overtaken_by_a_direct_send(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     sender = SendUseCase(master, spool)
     master.down = True
@@ -65,7 +65,7 @@ def test_a_queued_snapshot_is_never_overtaken_by_a_direct_send(
 
 
 def test_flush_stops_at_the_first_retryable_failure_and_keeps_the_rest(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     sender = SendUseCase(master, spool)
     master.down = True
@@ -90,7 +90,7 @@ def test_flush_stops_at_the_first_retryable_failure_and_keeps_the_rest(
 
 
 def test_a_permanently_refused_snapshot_is_dropped_and_does_not_block_the_queue(
-    master: FakeMasterClient, spool: SnapshotSpool, caplog: pytest.LogCaptureFixture
+    master: FakeMasterClient, spool: DiskSpool, caplog: pytest.LogCaptureFixture
 ) -> None:
     sender = SendUseCase(master, spool)
     master.down = True
@@ -106,7 +106,7 @@ def test_a_permanently_refused_snapshot_is_dropped_and_does_not_block_the_queue(
     assert "HTTP 422" in caplog.text
 
 
-def test_a_directly_refused_snapshot_is_not_spooled(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+def test_a_directly_refused_snapshot_is_not_spooled(master: FakeMasterClient, spool: DiskSpool) -> None:
     sender = SendUseCase(master, spool)
     master.refuse = {100}
     assert sender.deliver(make_snapshot(100)) is Outcome.REJECTED
@@ -115,21 +115,21 @@ def test_a_directly_refused_snapshot_is_not_spooled(master: FakeMasterClient, sp
 
 
 def test_queue_survives_a_restart_of_the_agent(master: FakeMasterClient, tmp_path: Path) -> None:
-    first = SendUseCase(master, SnapshotSpool(tmp_path, max_items=100))
+    first = SendUseCase(master, DiskSpool(tmp_path, max_items=100))
     master.down = True
     for ts in (100, 130):
         first.deliver(make_snapshot(ts))
     first.spool.close()  # type: ignore[attr-defined]
 
     master.down = False
-    second = SendUseCase(master, SnapshotSpool(tmp_path, max_items=100))
+    second = SendUseCase(master, DiskSpool(tmp_path, max_items=100))
     assert second.backlog == 2
     second.deliver(make_snapshot(160))
     assert master.taken_timestamps == [100, 130, 160]
 
 
 def test_a_full_spool_keeps_the_newest_within_its_bound(master: FakeMasterClient, tmp_path: Path) -> None:
-    spool = SnapshotSpool(tmp_path, max_items=3)
+    spool = DiskSpool(tmp_path, max_items=3)
     sender = SendUseCase(master, spool)
     master.down = True
     for ts in range(100, 106):
@@ -141,7 +141,7 @@ def test_a_full_spool_keeps_the_newest_within_its_bound(master: FakeMasterClient
 
 
 def test_unwritable_spool_holds_snapshots_in_memory_until_it_works_again(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     broken = BrokenSpool(spool)
     sender = SendUseCase(master, broken)
@@ -162,7 +162,7 @@ def test_unwritable_spool_holds_snapshots_in_memory_until_it_works_again(
 
 
 def test_memory_held_snapshots_go_to_the_master_in_order_when_it_returns(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     broken = BrokenSpool(spool)
     sender = SendUseCase(master, broken)
@@ -175,7 +175,7 @@ def test_memory_held_snapshots_go_to_the_master_in_order_when_it_returns(
     assert sender.durable is True and sender.backlog == 0
 
 
-def test_memory_hold_is_bounded(master: FakeMasterClient, spool: SnapshotSpool) -> None:
+def test_memory_hold_is_bounded(master: FakeMasterClient, spool: DiskSpool) -> None:
     sender = SendUseCase(master, BrokenSpool(spool), max_in_memory=2)
     master.down = True
     for ts in (100, 130, 160, 190):
@@ -187,7 +187,7 @@ def test_memory_hold_is_bounded(master: FakeMasterClient, spool: SnapshotSpool) 
 
 
 def test_flush_budget_spreads_a_long_backlog_over_several_flushes(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     clock = {"now": 0.0}
 
@@ -208,7 +208,7 @@ def test_flush_budget_spreads_a_long_backlog_over_several_flushes(
 
 
 def test_flush_always_makes_progress_even_with_a_tiny_budget(
-    master: FakeMasterClient, spool: SnapshotSpool
+    master: FakeMasterClient, spool: DiskSpool
 ) -> None:
     sender = SendUseCase(master, spool, flush_budget=0.0)
     master.down = True
@@ -228,7 +228,7 @@ def test_any_sequence_keeps_order_and_accounts_for_every_snapshot(
 ) -> None:
     directory = tmp_path_factory.mktemp("spool")
     master = FakeMasterClient()
-    spool = BrokenSpool(SnapshotSpool(directory, max_items=1000))
+    spool = BrokenSpool(DiskSpool(directory, max_items=1000))
     spool.broken = False
     sender = SendUseCase(master, spool)
     produced: list[int] = []
@@ -251,7 +251,7 @@ def test_any_sequence_keeps_order_and_accounts_for_every_snapshot(
             spool.broken = False
         elif step == "restart" and sender.durable:  # only what is on disk survives a restart
             spool.inner.close()
-            spool = BrokenSpool(SnapshotSpool(directory, max_items=1000))
+            spool = BrokenSpool(DiskSpool(directory, max_items=1000))
             spool.broken = False
             sender = SendUseCase(master, spool)
     master.down, spool.broken = False, False

@@ -64,12 +64,6 @@ class FakeTargets:
         return [r for r in self.records if cluster_id in (None, r.cluster_id)
                 and target_type in (None, r.target_type)]
 
-    def get(self, cluster_id: str, target_type: str, key: str, window: str) -> TargetRecord | None:
-        for r in self.records:
-            if (r.cluster_id, r.target_type, r.key, r.window) == (cluster_id, target_type, key, window):
-                return r
-        return None
-
     def upsert(self, target: TargetRecord) -> TargetRecord:
         self.records.append(target)
         return target

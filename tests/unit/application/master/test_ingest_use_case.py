@@ -1,33 +1,27 @@
-"""The ingest use case with a fake repository: allow-list, route lookup, idempotency."""
+"""The ingest use case with a fake repository: allow-list, idempotency."""
 
 from __future__ import annotations
 
 import pytest
-from tests.storage.snapshot_builders import ingress, route, snapshot
+from tests.storage.snapshot_builders import snapshot
 
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
-from application.ports.ingest import SnapshotRows
-from domain.contract import Route, SLOSnapshot
+from application.ports.ingest import SnapshotTotals
+from domain.contract import SLOSnapshot
 
 
 class FakeIngestRepository:
-    """In-memory IngestRepository: remembers (cluster, ts) and the route mapping."""
+    """In-memory IngestRepository: remembers (cluster, ts)."""
 
-    def __init__(self, routes: dict[str, list[Route]] | None = None) -> None:
-        self.stored: dict[tuple[str, int], SnapshotRows] = {}
-        self.mapping = routes or {}
-        self.route_reads = 0
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, int], SnapshotTotals] = {}
 
-    def store(self, rows: SnapshotRows) -> bool:
-        key = (rows.cluster_id, rows.ts)
+    def store(self, totals: SnapshotTotals) -> bool:
+        key = (totals.cluster_id, totals.ts)
         if key in self.stored:
             return False
-        self.stored[key] = rows
+        self.stored[key] = totals
         return True
-
-    def routes(self, cluster_id: str) -> list[Route]:
-        self.route_reads += 1
-        return self.mapping.get(cluster_id, [])
 
 
 def make(document: dict) -> SLOSnapshot:
@@ -57,18 +51,3 @@ def test_empty_allow_list_accepts_any_cluster() -> None:
     repository = FakeIngestRepository()
     use_case = IngestUseCase(repository, clock=lambda: 0, allowed_clusters=[])
     assert use_case.ingest(make(snapshot(cluster_id="anything-1"))) is IngestResult.STORED
-
-
-def test_stored_mapping_places_backends_the_snapshot_does_not_route() -> None:
-    mapping = {"prod-eu-1": [Route.model_validate(route(domain="shop.example.com", service_key="k"))],
-               "other": [Route.model_validate(route(domain="wrong.example.com", service_key="k"))]}
-    repository = FakeIngestRepository(mapping)
-    use_case = IngestUseCase(repository, clock=lambda: 0)
-    use_case.ingest(make(snapshot(timestamp=1000, ingresses=[ingress("k")], routes=[])))
-    [row] = repository.stored[("prod-eu-1", 1000)].ingress
-    assert (row["domain"], row["path"]) == ("shop.example.com", "/")
-
-    # Fully routed snapshots do not read the mapping at all.
-    reads = repository.route_reads
-    use_case.ingest(make(snapshot(timestamp=1030, ingresses=[ingress("k")], routes=[route(service_key="k")])))
-    assert repository.route_reads == reads

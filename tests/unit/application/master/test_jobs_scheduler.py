@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from application.master.jobs import JobIntervals, JobScheduler
+from application.master.jobs import JobScheduler, ScheduledJob
 
 
 @dataclass
@@ -32,6 +32,10 @@ class RecordingJob:
 @dataclass
 class RecordingMetrics:
     runs: list[tuple[str, bool]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+
+    def add_job(self, job: str) -> None:
+        self.added.append(job)
 
     def job_run(self, job: str, seconds: float, ok: bool) -> None:
         assert seconds >= 0
@@ -44,11 +48,19 @@ def jobs(log: list[tuple[str, int]], **fail: int) -> tuple[RecordingJob, Recordi
             RecordingJob("status_checker", log, fail.get("status_checker", 0)))
 
 
-def test_run_all_once_runs_rollups_then_statuses_then_cleanup_with_the_given_time() -> None:
+def scheduled(*recording: RecordingJob, seconds: float = 60.0) -> list[ScheduledJob]:
+    return [ScheduledJob(job.name, job, seconds) for job in recording]
+
+
+ORDER = ("aggregator", "status_checker", "cleaner")
+
+
+def test_run_job_runs_the_named_job_with_the_given_time() -> None:
     log: list[tuple[str, int]] = []
     metrics = RecordingMetrics()
-    scheduler = JobScheduler(*jobs(log), JobIntervals(), metrics=metrics)
-    outcomes = scheduler.run_all_once(now=1234)
+    scheduler = JobScheduler(scheduled(*jobs(log)), metrics=metrics)
+    assert metrics.added == ["aggregator", "cleaner", "status_checker"]  # known before any run
+    outcomes = [scheduler.run_job(name, now=1234) for name in ORDER]
     assert log == [("aggregator", 1234), ("status_checker", 1234), ("cleaner", 1234)]
     assert [o.result for o in outcomes] == ["aggregator done", "status_checker done", "cleaner done"]
     assert metrics.runs == [("aggregator", True), ("status_checker", True), ("cleaner", True)]
@@ -59,8 +71,8 @@ def test_a_failing_job_is_logged_counted_and_does_not_stop_the_others(
 ) -> None:
     log: list[tuple[str, int]] = []
     metrics = RecordingMetrics()
-    scheduler = JobScheduler(*jobs(log, aggregator=1), JobIntervals(), metrics=metrics, clock=lambda: 99.7)
-    outcomes = scheduler.run_all_once()
+    scheduler = JobScheduler(scheduled(*jobs(log, aggregator=1)), metrics=metrics, clock=lambda: 99.7)
+    outcomes = [scheduler.run_job(name) for name in ORDER]
     assert [o.ok for o in outcomes] == [False, True, True]
     assert outcomes[0].error == "RuntimeError: aggregator broke"
     assert ("aggregator", False) in metrics.runs
@@ -71,8 +83,9 @@ def test_a_failing_job_is_logged_counted_and_does_not_stop_the_others(
 def test_started_jobs_repeat_survive_failures_and_stop_promptly() -> None:
     log: list[tuple[str, int]] = []
     aggregator, cleaner, status = jobs(log, aggregator=2)
-    scheduler = JobScheduler(aggregator, cleaner, status,
-                             JobIntervals(aggregate_seconds=0.01, status_seconds=0.01, cleanup_seconds=3600))
+    scheduler = JobScheduler(
+        [*scheduled(aggregator, status, seconds=0.01), *scheduled(cleaner, seconds=3600)]
+    )
     scheduler.start()
     scheduler.start()  # a second start is harmless
     try:
@@ -93,5 +106,12 @@ def test_started_jobs_repeat_survive_failures_and_stop_promptly() -> None:
 
 
 def test_intervals_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="aggregate_seconds"):
-        JobIntervals(aggregate_seconds=0)
+    log: list[tuple[str, int]] = []
+    with pytest.raises(ValueError, match="'aggregator' must be positive"):
+        ScheduledJob("aggregator", RecordingJob("aggregator", log), 0)
+
+
+def test_job_names_are_unique() -> None:
+    log: list[tuple[str, int]] = []
+    with pytest.raises(ValueError, match="two jobs are named 'cleaner'"):
+        JobScheduler(scheduled(RecordingJob("cleaner", log), RecordingJob("cleaner", log)))

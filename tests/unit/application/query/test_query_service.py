@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from application.ports.query import ClusterInfo, Interval, RouteInfo
 from application.ports.stats import EdgeKey, WorkloadKey
 from application.query.errors import ClusterRequired, InvalidInput, NoClusters, NotFound, UnknownCluster
 from application.query.history import RAW_HISTORY_MAX_SECONDS, history_plan
-from application.query.ports import ClusterInfo, Interval, RouteInfo
-from application.query.service import Defaults, SloQueryService, finite, validate_target
+from application.query.service import SloQueryService
+from application.query.shaping import finite
+from domain.slo import Target
+from domain.target_rules import target_problems, validate_target
 from domain.targets import StatusChange, TargetRecord
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
@@ -86,11 +89,8 @@ class FakeTargets:
         return [r for r in self.records if cluster_id in (None, r.cluster_id)
                 and target_type in (None, r.target_type)]
 
-    def get(self, cluster_id: str, target_type: str, key: str, window: str) -> TargetRecord | None:
-        return None
-
     def upsert(self, target: TargetRecord) -> TargetRecord:
-        self.records.append(target)
+        self.records.append(validate_target(target))
         return target
 
 
@@ -98,14 +98,14 @@ class FakeTargets:
 class FakeHistory:
     asked: list[dict] = field(default_factory=list)
 
-    def changes(self, cluster_id=None, target_type=None, key=None, since=None, until=None,  # type: ignore[no-untyped-def]
+    def changes(self, cluster_id=None, target_type=None, key=None, since=None,  # type: ignore[no-untyped-def]
                 limit=100) -> list[StatusChange]:
         self.asked.append({"cluster_id": cluster_id, "target_type": target_type, "key": key, "since": since,
                            "limit": limit})
         return []
 
 
-def _service(store: FakeStore, targets: FakeTargets | None = None, defaults: Defaults | None = None,
+def _service(store: FakeStore, targets: FakeTargets | None = None, defaults: Target | None = None,
              history: FakeHistory | None = None) -> SloQueryService:
     return SloQueryService(
         store, targets or FakeTargets(), history or FakeHistory(), defaults, clock=lambda: 42.9
@@ -135,7 +135,7 @@ def test_targets_prefer_the_shortest_window_then_fall_back_to_defaults() -> None
         TargetRecord("c1", "service", "ns/a", "7d", 99.0, 1000.0),
         TargetRecord("other", "service", "ns/b", "1d", 99.9, 1.0),  # another cluster's target
     ])
-    nodes = {n.id: n for n in _service(store, targets, Defaults(97.0, 40.0)).topology(None, 0, 100).nodes}
+    nodes = {n.id: n for n in _service(store, targets, Target(97.0, 40.0)).topology(None, 0, 100).nodes}
     assert nodes["ns/a"].status == "critical"  # 98 % < 7d target 99 % (30d's 90 % ignored)
     assert nodes["ns/b"].status == "warning"  # defaults: 98 % >= 97 %, but p95 47.5 ms > 40 ms
 
@@ -178,12 +178,12 @@ def test_status_history_and_target_validation_messages() -> None:
         service.status_history(None, "pods", None, None, 10)
     stored = service.upsert_target(None, "ingress", "d.example", "7d", 99.5, 250.0)
     assert (stored.cluster_id, stored.updated_at) == ("c1", 42)
-    assert validate_target("service", "ns/a", "1d", 99.9, 1.0) == []
-    problems = validate_target("svc", " ", "1w", math.nan, math.inf)
+    assert target_problems("service", "ns/a", "1d", 99.9, 1.0) == []
+    problems = target_problems("svc", " ", "1w", math.nan, math.inf)
     assert len(problems) == 5
-    assert validate_target("service", "a/b/c", "1d", 50, 1) == [
+    assert target_problems("service", "a/b/c", "1d", 50, 1) == [
         "a service target key is 'namespace/name', got 'a/b/c'"]
-    assert validate_target("ingress", "d", "1d", 100, 1)[0].startswith("availability_target must be above 0")
+    assert target_problems("ingress", "d", "1d", 100, 1)[0].startswith("availability_target must be above 0")
 
 
 def test_history_plan_steps() -> None:

@@ -9,59 +9,65 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.domain.agent.samples import series
 
-from domain.agent.deltas import CounterDeltas
+from domain.agent.deltas import CounterDeltas, DeltaBatch
 
 A = series("response_total", pod="a", status_code="200")
 B = series("response_total", pod="b", status_code="200")
 
 
+def apply(state: CounterDeltas, samples: list[tuple[object, float]]) -> DeltaBatch:
+    batch = state.compute(samples)  # type: ignore[arg-type]
+    state.commit(batch)
+    return batch
+
+
 def deltas_of(state: CounterDeltas, *samples: tuple[object, float]) -> dict[str, float]:
-    return {s.key: d for s, d in state.apply(samples).deltas}  # type: ignore[arg-type]
+    return {s.key: d for s, d in apply(state, list(samples)).deltas}  # type: ignore[arg-type]
 
 
 def test_first_sighting_is_remembered_and_emits_nothing() -> None:
     state = CounterDeltas()
-    batch = state.apply([(A, 10.0), (B, 3.0)])
+    batch = apply(state, [(A, 10.0), (B, 3.0)])
     assert batch.deltas == []
-    assert batch.first_sightings == 2
+    assert batch.stats.first_sightings == 2
     assert state.export_state() == {A.key: 10.0, B.key: 3.0}
 
 
 def test_increase_is_current_minus_previous() -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0)])
+    apply(state, [(A, 10.0)])
     assert deltas_of(state, (A, 17.0)) == {A.key: 7.0}
     assert deltas_of(state, (A, 17.0)) == {A.key: 0.0}
 
 
 def test_reset_in_the_middle_of_a_run_counts_from_zero() -> None:
     state = CounterDeltas()
-    emitted = [state.apply([(A, value)]) for value in (10.0, 15.0, 3.0, 8.0)]
+    emitted = [apply(state, [(A, value)]) for value in (10.0, 15.0, 3.0, 8.0)]
     assert [b.deltas[0][1] for b in emitted[1:]] == [5.0, 3.0, 5.0]
-    assert [b.resets for b in emitted] == [0, 0, 1, 0]
+    assert [b.stats.resets for b in emitted] == [0, 0, 1, 0]
 
 
 def test_reset_to_zero_emits_zero_and_counts_the_reset() -> None:
     state = CounterDeltas({A.key: 40.0})
-    batch = state.apply([(A, 0.0)])
+    batch = apply(state, [(A, 0.0)])
     assert batch.deltas == [(A, 0.0)]
-    assert batch.resets == 1
+    assert batch.stats.resets == 1
 
 
 def test_series_that_vanishes_is_forgotten_and_returns_as_a_first_sighting() -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0), (B, 1.0)])
-    state.apply([(B, 2.0)])
+    apply(state, [(A, 10.0), (B, 1.0)])
+    apply(state, [(B, 2.0)])
     assert A.key not in state.export_state()
-    batch = state.apply([(A, 50.0), (B, 4.0)])
+    batch = apply(state, [(A, 50.0), (B, 4.0)])
     assert {s.key: d for s, d in batch.deltas} == {B.key: 2.0}
-    assert batch.first_sightings == 1
+    assert batch.stats.first_sightings == 1
     assert deltas_of(state, (A, 65.0), (B, 4.0)) == {A.key: 15.0, B.key: 0.0}
 
 
 def test_non_integer_counters_are_exact_float_differences() -> None:
     state = CounterDeltas()
-    state.apply([(A, 0.5)])
+    apply(state, [(A, 0.5)])
     assert deltas_of(state, (A, 2.25)) == {A.key: 1.75}
     assert deltas_of(state, (A, 1.125)) == {A.key: 1.125}  # reset
 
@@ -69,9 +75,9 @@ def test_non_integer_counters_are_exact_float_differences() -> None:
 @pytest.mark.parametrize("bad", [math.nan, -1.0, math.inf, -math.inf])
 def test_unusable_sample_is_absent_from_the_scrape(bad: float) -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0), (B, 1.0)])
-    batch = state.apply([(A, bad), (B, 2.0)])
-    assert batch.invalid_values == 1
+    apply(state, [(A, 10.0), (B, 1.0)])
+    batch = apply(state, [(A, bad), (B, 2.0)])
+    assert batch.stats.invalid_values == 1
     assert {s.key: d for s, d in batch.deltas} == {B.key: 1.0}
     # Absent means forgotten: the next good value is a first sighting, not a delta against 10.
     assert A.key not in state.export_state()
@@ -80,16 +86,16 @@ def test_unusable_sample_is_absent_from_the_scrape(bad: float) -> None:
 
 def test_duplicate_series_in_one_scrape_keeps_the_first() -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0)])
-    batch = state.apply([(A, 12.0), (A, 99.0)])
+    apply(state, [(A, 10.0)])
+    batch = apply(state, [(A, 12.0), (A, 99.0)])
     assert batch.deltas == [(A, 2.0)]
-    assert batch.duplicates == 1
+    assert batch.stats.duplicate_series == 1
     assert state.export_state() == {A.key: 12.0}
 
 
 def test_compute_changes_no_state_until_commit() -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0)])
+    apply(state, [(A, 10.0)])
     batch = state.compute([(A, 30.0)])
     assert batch.deltas == [(A, 20.0)]
     assert state.export_state() == {A.key: 10.0}
@@ -102,7 +108,7 @@ def test_compute_changes_no_state_until_commit() -> None:
 
 def test_state_round_trip_and_bad_entries_dropped() -> None:
     state = CounterDeltas()
-    state.apply([(A, 10.0), (B, 2.5)])
+    apply(state, [(A, 10.0), (B, 2.5)])
     restored = CounterDeltas.from_state(state.export_state())
     assert deltas_of(restored, (A, 11.0), (B, 3.0)) == {A.key: 1.0, B.key: 0.5}
     odd = CounterDeltas.from_state({A.key: "7", B.key: -1, "c": True, "d": math.nan, "e": 3})
@@ -152,7 +158,7 @@ def test_summed_deltas_equal_true_increments(history: tuple[list[list[float | No
     total = 0.0
     for step in range(len(histories[0])):
         samples = [(keys[i], values[step]) for i, values in enumerate(histories) if values[step] is not None]
-        batch = state.apply(samples)  # type: ignore[arg-type]
+        batch = apply(state, samples)  # type: ignore[arg-type]
         assert all(delta >= 0 for _, delta in batch.deltas)
         total += sum(delta for _, delta in batch.deltas)
     assert total == expected

@@ -6,12 +6,12 @@ import pytest
 from tests.unit.domain.agent.samples import series
 
 from domain.agent.roles import (
+    BackendLatency,
+    BackendRequests,
     Dropped,
     EdgeLatency,
     EdgeRequests,
     FilterOptions,
-    IngressLatency,
-    IngressRequests,
     Part,
     ProbeRequests,
     Reason,
@@ -108,15 +108,15 @@ def test_outbound_series_feed_the_edge_of_their_destination() -> None:
 def test_traefik_backend_and_seconds_buckets() -> None:
     family = "traefik_service_request_duration_seconds_bucket"
     got = role(family, service="shop-web-80@kubernetescrd", le="1.2")
-    assert isinstance(got, IngressLatency)
+    assert isinstance(got, BackendLatency)
     assert (got.backend.key, got.part, got.le) == ("shop-web-80", Part.BUCKET, "1200")
     requests = role("traefik_service_requests_total", service="shop-web-80@k8s", code="502", method="POST")
-    assert isinstance(requests, IngressRequests)
+    assert isinstance(requests, BackendRequests)
     assert (requests.backend.key, requests.code, requests.method) == ("shop-web-80", "502", "POST")
     assert role("traefik_service_requests_total", service="@internal") == Dropped(Reason.NO_BACKEND_KEY)
     # The controller's own namespace says nothing about the backend.
     kept = role("traefik_service_requests_total", service="shop-web-80@k8s", namespace="kube-system")
-    assert isinstance(kept, IngressRequests)
+    assert isinstance(kept, BackendRequests)
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,9 @@ def test_traefik_backend_and_seconds_buckets() -> None:
 )
 def test_nginx_backend_with_and_without_port(family: str) -> None:
     with_port = role(family, namespace="shop", service="api", service_port="8080", status="200", method="GET")
-    assert isinstance(with_port, IngressRequests) and with_port.backend.key == "shop-api-8080"
+    assert isinstance(with_port, BackendRequests) and with_port.backend.key == "shop-api-8080"
     without = role(family, namespace="shop", service="api", host="api.example.com", path="/v1", ingress="api")
-    assert isinstance(without, IngressRequests)
+    assert isinstance(without, BackendRequests)
     assert (without.backend.key, without.backend.namespace, without.backend.service) == ("", "shop", "api")
     backend = without.backend
     assert (backend.host, backend.path, backend.ingress) == ("api.example.com", "/v1", "api")

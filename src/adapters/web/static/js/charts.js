@@ -31,28 +31,51 @@ function draw(canvas, config) {
   return chart;
 }
 
+const missing = (value) => typeof value !== "number" || !Number.isFinite(value);
+const NO_DATA = "no data";
+
+// Says under a chart's title that its gaps are time without snapshots, not zero.
+function noteGaps(canvas, gaps) {
+  const caption = canvas.closest("figure")?.querySelector("figcaption");
+  if (!caption) return;
+  caption.querySelector(".gap-note")?.remove();
+  if (gaps) caption.append(Object.assign(document.createElement("span"), { className: "gap-note", textContent: ` · gaps: ${NO_DATA}` }));
+}
+
+// A point without a snapshot is null: the line breaks there (spanGaps false)
+// instead of diving to 0, and its tooltip says "no data".
 export function lineChart(canvas, { labels, values, color, format, min, max }) {
+  const data = values.map((value) => (missing(value) ? null : value));
+  const dense = data.length > 40;
+  // A lone point between two gaps has no line to show it: give it a dot.
+  const radius = (context) => {
+    const i = context.dataIndex;
+    if (data[i] !== null && missing(data[i - 1]) && missing(data[i + 1])) return 2.5;
+    return dense ? 0 : 2;
+  };
+  noteGaps(canvas, data.some((value) => value === null));
   return draw(canvas, {
     type: "line",
     data: {
       labels,
       datasets: [{
-        data: values,
+        data,
         borderColor: color,
         backgroundColor: `${color}33`,
         fill: true,
-        pointRadius: values.length > 40 ? 0 : 2,
+        pointRadius: radius,
         borderWidth: 1.5,
         tension: 0.25,
         spanGaps: false,
       }],
     },
     options: {
+      interaction: { mode: "index", intersect: false },
       scales: {
         x: { ticks: { maxTicksLimit: 4, maxRotation: 0, autoSkipPadding: 12 }, grid: { display: false } },
         y: { min, max, ticks: { maxTicksLimit: 4, callback: (value) => format(value) } },
       },
-      plugins: { tooltip: { callbacks: { label: (item) => format(item.parsed.y) } } },
+      plugins: { tooltip: { callbacks: { label: (item) => (missing(item.raw) ? NO_DATA : format(item.parsed.y)) } } },
     },
   });
 }

@@ -1,8 +1,9 @@
 // The service call graph, drawn by cytoscape on a canvas: labels are canvas
-// text, never HTML. Positions survive refreshes; the layout only runs again
-// when workloads appear or disappear.
+// text, never HTML. Positions come from the data alone (layout.js): the same
+// mesh is drawn the same way on every refresh and reload.
 
 import { fmtPct, fmtRps } from "./format.js";
+import { freeLabels, layeredPositions, namespacePositions } from "./layout.js";
 
 export const STATUS_COLORS = {
   healthy: "#2fb67c",
@@ -12,14 +13,18 @@ export const STATUS_COLORS = {
 };
 
 const MTLS_FULL = 99.5;
-// Above this many workloads the force-directed layout is too slow to feel
-// instant; namespace blocks (see namespacePositions) take linear time.
-const FORCE_LAYOUT_LIMIT = 120;
+// Above this many workloads a layered drawing is a wall of crossing lines;
+// namespace blocks (see namespacePositions) stay readable and take linear time.
+const LAYERED_LIMIT = 120;
 const LARGE_EDGE_COUNT = 600;
 const EDGE_LABEL_LIMIT = 60;
 const MAX_FIT_ZOOM = 1.3;
 const FIT_PADDING = 30;
+const NARROW_FIT_PADDING = 10; // a phone cannot spare 60 px of its width
 const LABEL_ROOM = 18; // node labels hang below the node
+const LABEL_SIDE = 24; // and stick out either side of a small node
+// Labels of hovered or selected elements keep this on-screen size at any zoom.
+const FOCUS_FONT_PX = 12;
 
 // Colours and rings are classes, not per-element data mappings: cytoscape then
 // shares one computed style between many elements, which matters at 500 nodes.
@@ -30,6 +35,8 @@ function mtlsClass(percent) {
 }
 
 const STATUSES = Object.keys(STATUS_COLORS);
+// Classes that say what the user is looking at, not what the data says: kept across refreshes.
+const KEPT_CLASSES = new Set(["faded", "focus", "hover", "labelled"]);
 
 function nodeElements(nodes) {
   const maxRps = Math.max(1e-9, ...nodes.map((node) => node.rps || 0));
@@ -71,6 +78,10 @@ function statusStyles() {
   return STATUSES.map((status) => ({ selector: `node.status-${status}`, style: { "background-color": STATUS_COLORS[status] } }));
 }
 
+// On-screen size for the labels of hovered or selected elements: the model
+// font is divided by the zoom, so they stay legible when a big mesh is zoomed out.
+const focusFont = (element) => FOCUS_FONT_PX / element.cy().zoom();
+
 function stylesheet(large, edgeLabels) {
   return [
     {
@@ -80,7 +91,7 @@ function stylesheet(large, edgeLabels) {
         height: "data(size)",
         label: "data(label)",
         color: "#d7dde8",
-        "font-size": 12,
+        "font-size": 13,
         "font-family": "Inter, Segoe UI, system-ui, sans-serif",
         "text-valign": "bottom",
         "text-margin-y": 4,
@@ -93,23 +104,27 @@ function stylesheet(large, edgeLabels) {
       selector: "edge",
       style: {
         width: "data(width)",
-        "line-color": "#5b6578",
-        "target-arrow-color": "#5b6578",
+        "line-color": "#66718a",
+        "target-arrow-color": "#8f9bb3",
         "target-arrow-shape": "triangle",
-        "arrow-scale": 0.8,
+        "arrow-scale": 1.15,
         // Haystack edges are cytoscape's cheapest (no arrows); a selected node's edges get them back.
         "curve-style": large ? "haystack" : "bezier",
         "haystack-radius": 0,
         // In a dense mesh the edges would bury the nodes: keep them faint until a node is selected.
-        opacity: large ? 0.3 : 0.85,
-        label: edgeLabels ? "data(label)" : "",
-        "font-size": 10,
-        color: "#c4ccd8",
-        "text-rotation": "autorotate",
+        opacity: large ? 0.3 : 0.9,
+        // Only the labels that fit beside the nodes and each other (see placeEdgeLabels).
+        label: "",
+        // Level text on an opaque plate: a rotated 7 px label on the line could not be read.
+        "font-size": 11,
+        color: "#dfe5ee",
+        "text-rotation": "none",
         "text-background-color": "#141922",
-        "text-background-opacity": 0.85,
+        "text-background-opacity": 0.92,
         "text-background-padding": 2,
-        "min-zoomed-font-size": 8,
+        "text-background-shape": "roundrectangle",
+        // Below 9 px on screen a label is noise: it shows on hover or selection instead.
+        "min-zoomed-font-size": 9,
       },
     },
     ...statusStyles(),
@@ -117,58 +132,63 @@ function stylesheet(large, edgeLabels) {
     { selector: "node.mtls-partial", style: { "border-width": 3, "border-color": "#5ec8f2", "border-style": "dashed" } },
     { selector: "node.mtls-none", style: { "border-width": 2, "border-color": "#8a94a6", "border-style": "dotted" } },
     { selector: "node.mtls-unknown", style: { "border-width": 1, "border-color": "#3a4250", "border-style": "dotted" } },
-    { selector: "edge.failing", style: { "line-color": "#e5484d", "target-arrow-color": "#e5484d" } },
+    { selector: "edge.failing", style: { "line-color": "#e5484d", "target-arrow-color": "#ff7b80" } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#ffffff", "border-style": "solid" } },
+    ...(edgeLabels ? [{ selector: "edge.labelled", style: { label: "data(label)" } }] : []),
     { selector: ".faded", style: { opacity: 0.15 } },
     { selector: "edge.faded", style: { label: "" } },
+    { selector: "node.focus, node.hover", style: { "font-size": focusFont, "min-zoomed-font-size": 0, "z-index": 20 } },
     {
-      selector: "edge.focus",
-      style: { label: "data(label)", opacity: 1, "z-index": 10, "curve-style": large ? "straight" : "bezier" },
+      selector: "edge.focus, edge.hover",
+      style: {
+        label: "data(label)", opacity: 1, "z-index": 10, "curve-style": large ? "straight" : "bezier",
+        "font-size": focusFont, "min-zoomed-font-size": 0,
+        // Above the nodes, so a label next to a node is not painted over.
+        "z-compound-depth": "top",
+      },
     },
   ];
 }
 
-// Large meshes: one block per namespace (busiest first), workloads in a grid
-// inside it, busiest first. Linear time, stable, and it keeps a namespace together.
-function namespacePositions(nodes) {
-  const groups = new Map();
-  for (const node of nodes) {
-    const namespace = node.data("namespace");
-    if (!groups.has(namespace)) groups.set(namespace, { rps: 0, members: [] });
-    const group = groups.get(namespace);
-    group.rps += node.data("rps") || 0;
-    group.members.push(node);
-  }
-  const ordered = [...groups.values()].sort((a, b) => b.rps - a.rps);
-  const spacing = 70;
-  const widest = Math.max(...ordered.map((group) => Math.ceil(Math.sqrt(group.members.length))));
-  const blockSize = (widest + 1) * spacing;
-  const blocksPerRow = Math.max(1, Math.ceil(Math.sqrt(ordered.length * 1.6)));
-  const positions = new Map();
-  ordered.forEach((group, index) => {
-    const originX = (index % blocksPerRow) * blockSize;
-    const originY = Math.floor(index / blocksPerRow) * blockSize;
-    const columns = Math.ceil(Math.sqrt(group.members.length));
-    group.members.sort((a, b) => (b.data("rps") || 0) - (a.data("rps") || 0));
-    group.members.forEach((node, position) => {
-      positions.set(node.id(), {
-        x: originX + (position % columns) * spacing,
-        y: originY + Math.floor(position / columns) * spacing,
-      });
-    });
-  });
-  return positions;
+const NODE_FONT = "13px Inter, Segoe UI, system-ui, sans-serif";
+const EDGE_FONT = "11px Inter, Segoe UI, system-ui, sans-serif";
+let measure = null;
+
+function textWidth(text, font) {
+  measure ||= document.createElement("canvas").getContext("2d");
+  measure.font = font;
+  return measure.measureText(text).width;
 }
 
-function layoutOptions(cy) {
-  if (cy.nodes().length <= FORCE_LAYOUT_LIMIT) {
-    return {
-      name: "cose", animate: false, randomize: true, fit: false,
-      // Fewer iterations for medium meshes keep the layout under a few hundred ms.
-      numIter: cy.nodes().length > 60 ? 600 : 1500, nodeRepulsion: () => 7000, idealEdgeLength: () => 80, nodeOverlap: 8, gravity: 0.8,
-    };
-  }
-  const positions = namespacePositions(cy.nodes());
+const around = (x, y, width, height) => ({ x1: x - width / 2, x2: x + width / 2, y1: y - height / 2, y2: y + height / 2 });
+
+// Edge labels sit at the middle of their edge; the busiest edges keep theirs
+// when labels would cover a node, a node's name or each other. The others show
+// on hover and on selection.
+function placeEdgeLabels(cy) {
+  const obstacles = [];
+  cy.nodes().forEach((node) => {
+    const { x, y } = node.position();
+    const size = node.data("size");
+    obstacles.push(around(x, y, size + 6, size + 6));
+    obstacles.push(around(x, y + size / 2 + 12, textWidth(node.data("label"), NODE_FONT) + 6, 22));
+  });
+  const candidates = cy.edges().sort((a, b) => (b.data("rps") || 0) - (a.data("rps") || 0) || (a.id() < b.id() ? -1 : 1))
+    .map((edge) => {
+      const from = edge.source().position();
+      const to = edge.target().position();
+      return { id: edge.id(), box: around((from.x + to.x) / 2, (from.y + to.y) / 2, textWidth(edge.data("label"), EDGE_FONT) + 10, 22) };
+    });
+  const kept = freeLabels(candidates, obstacles);
+  cy.edges().forEach((edge) => {
+    if (kept.has(edge.id())) edge.addClass("labelled");
+    else edge.removeClass("labelled");
+  });
+}
+
+// Preset positions computed from the data alone, so a reload draws the same picture.
+function layoutOptions(nodes, edges, vertical) {
+  const positions = nodes.length <= LAYERED_LIMIT ? layeredPositions(nodes, edges, { vertical }) : namespacePositions(nodes);
   return { name: "preset", animate: false, fit: false, positions: (node) => positions.get(node.id()) };
 }
 
@@ -202,10 +222,16 @@ export class MeshGraph {
     this.cy.on("tap", (event) => {
       if (event.target === this.cy) this.onSelect(null);
     });
+    // Hovering a workload or an edge shows the labels of what it touches.
+    this.cy.on("mouseover", "node", (event) => event.target.closedNeighborhood().addClass("hover"));
+    this.cy.on("mouseover", "edge", (event) => event.target.addClass("hover"));
+    this.cy.on("mouseout", "node, edge", () => this.cy.elements(".hover").removeClass("hover"));
+    // Focus labels are sized against the zoom (focusFont): recompute them as it changes.
+    this.cy.on("zoom", () => this.cy.elements(".focus, .hover").updateStyle());
   }
 
   render(nodes, edges) {
-    const large = nodes.length > FORCE_LAYOUT_LIMIT || edges.length > LARGE_EDGE_COUNT;
+    const large = nodes.length > LAYERED_LIMIT || edges.length > LARGE_EDGE_COUNT;
     // Beyond a few dozen edges their labels only overlap: they show for the selected workload.
     const edgeLabels = edges.length <= EDGE_LABEL_LIMIT;
     if (!this.cy || this.mode !== `${large}/${edgeLabels}`) {
@@ -225,7 +251,7 @@ export class MeshGraph {
           const existing = cy.getElementById(id);
           existing.data(numbers);
           // Keep the selection/focus classes, replace the status ones.
-          existing.classes([...element.classes.split(" ").filter(Boolean), ...existing.classes().filter((c) => c === "faded" || c === "focus")]);
+          existing.classes([...element.classes.split(" ").filter(Boolean), ...existing.classes().filter((c) => KEPT_CLASSES.has(c))]);
         }
       });
     } else {
@@ -233,7 +259,10 @@ export class MeshGraph {
         cy.elements().remove();
         cy.add(elements);
       });
-      cy.layout(layoutOptions(cy)).run();
+      // Taller than wide (a phone): callers above callees instead of left of them.
+      const vertical = this.container.clientHeight > this.container.clientWidth;
+      cy.layout(layoutOptions(nodes, edges, vertical)).run();
+      if (edgeLabels) placeEdgeLabels(cy);
       this.fit();
       this.signature = signature;
     }
@@ -253,7 +282,7 @@ export class MeshGraph {
       node.select();
       const neighbourhood = node.closedNeighborhood();
       cy.elements().not(neighbourhood).addClass("faded");
-      neighbourhood.edges().addClass("focus");
+      neighbourhood.addClass("focus");
     });
   }
 
@@ -267,13 +296,14 @@ export class MeshGraph {
     cy.nodes().forEach((node) => {
       const { x, y } = node.position();
       const half = (node.data("size") || 0) / 2;
-      x1 = Math.min(x1, x - half);
-      x2 = Math.max(x2, x + half);
+      x1 = Math.min(x1, x - half - LABEL_SIDE);
+      x2 = Math.max(x2, x + half + LABEL_SIDE);
       y1 = Math.min(y1, y - half);
       y2 = Math.max(y2, y + half + LABEL_ROOM);
     });
-    const width = cy.width() - 2 * FIT_PADDING;
-    const height = cy.height() - 2 * FIT_PADDING;
+    const padding = cy.width() < 500 ? NARROW_FIT_PADDING : FIT_PADDING;
+    const width = cy.width() - 2 * padding;
+    const height = cy.height() - 2 * padding;
     if (width <= 0 || height <= 0) return;
     const zoom = Math.min(MAX_FIT_ZOOM, width / Math.max(1, x2 - x1), height / Math.max(1, y2 - y1));
     cy.viewport({

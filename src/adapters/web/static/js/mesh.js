@@ -79,6 +79,18 @@ export class MeshLayer {
       this.renderTable();
     });
     root.querySelector("#graph-fit").addEventListener("click", () => this.graph.fit());
+    // A phone shows a few of the nine columns: say that the rest is a sideways scroll away.
+    this.scroller = root.querySelector(".table-scroll");
+    this.scrollHint = root.querySelector("[data-role=scroll-hint]");
+    new ResizeObserver(() => this.showScrollHint()).observe(this.scroller);
+    this.scroller.addEventListener("scroll", () => this.showScrollHint(), { passive: true });
+  }
+
+  showScrollHint() {
+    const { scrollWidth, clientWidth, scrollLeft } = this.scroller;
+    const more = scrollWidth - clientWidth - scrollLeft > 1;
+    this.scrollHint.hidden = scrollWidth <= clientWidth + 1;
+    this.scroller.classList.toggle("more-right", more);
   }
 
   async load(signal) {
@@ -132,6 +144,7 @@ export class MeshLayer {
       return row;
     });
     this.table.tBodies[0].replaceChildren(...rows);
+    this.showScrollHint();
     this.count.textContent = visible.length === this.topology.nodes.length
       ? `${visible.length} workloads`
       : `${visible.length} of ${this.topology.nodes.length} workloads`;
@@ -227,6 +240,8 @@ export class MeshLayer {
       tile("Errors", fmtCount(node.errors), "errors"));
 
     const history = detail.history.filter((point) => point.timestamp !== null);
+    // Points without snapshots are null: a range with no snapshot at all has nothing to draw.
+    const anyData = history.some((point) => ["rps", "p95", "error_rate", "availability"].some((key) => point[key] !== null));
     const labels = history.map((point) => fmtTime(point.timestamp, rangeSeconds));
     const rps = chartBox("Requests per second", "rps");
     const p95 = chartBox("p95 latency", "p95");
@@ -235,7 +250,7 @@ export class MeshLayer {
     const histogram = chartBox("Latency distribution (requests per bucket)", "latency");
     const codes = chartBox("Status codes", "status_codes");
 
-    const historyBlock = history.length
+    const historyBlock = anyData
       ? el("div", { class: "chart-grid" }, rps.box, p95.box, errors.box, availability.box)
       : el("p", { class: "muted empty-inline" }, "No history points in this range.");
     const bucketsWithData = detail.latency_buckets.some((bucket) => bucket.count > 0);
@@ -258,7 +273,7 @@ export class MeshLayer {
           : statusChangeList(changes, "No status change recorded for this workload.")),
     );
 
-    if (history.length) {
+    if (anyData) {
       lineChart(rps.canvas, { labels, values: history.map((p) => p.rps), color: "#5ec8f2", format: fmtRps });
       lineChart(p95.canvas, { labels, values: history.map((p) => p.p95), color: "#b48cf2", format: fmtMs });
       lineChart(errors.canvas, { labels, values: history.map((p) => p.error_rate), color: "#e5484d", format: (v) => fmtPct(v), min: 0 });

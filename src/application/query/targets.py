@@ -1,0 +1,59 @@
+"""Target and status history queries (SPEC §6): list and upsert targets, read status changes."""
+
+from __future__ import annotations
+
+from application.query.base import QueryBase
+from application.query.errors import InvalidInput
+from domain.target_rules import InvalidTarget
+from domain.targets import TARGET_TYPES, StatusChange, TargetRecord
+
+
+class TargetQueries(QueryBase):
+    def list_targets(self, cluster_id: str | None, target_type: str | None) -> list[TargetRecord]:
+        _check_type(target_type)
+        cluster = None if cluster_id is None else self.resolve_cluster(cluster_id)
+        return self._targets.list(cluster_id=cluster, target_type=target_type)
+
+    def upsert_target(
+        self,
+        cluster_id: str | None,
+        target_type: str,
+        key: str,
+        window: str,
+        availability_target: float,
+        p95_target_ms: float,
+    ) -> TargetRecord:
+        record = TargetRecord(
+            cluster_id=self.resolve_cluster(cluster_id),
+            target_type=target_type,
+            key=key,
+            window=window,
+            availability_target=availability_target,
+            p95_target_ms=p95_target_ms,
+            updated_at=int(self._clock()),
+        )
+        try:
+            return self._targets.upsert(record)  # validated there, once (domain.target_rules)
+        except InvalidTarget as error:
+            raise InvalidInput("; ".join(error.problems)) from None
+
+    def status_history(
+        self,
+        cluster_id: str | None,
+        target_type: str | None,
+        key: str | None,
+        since: int | None,
+        limit: int,
+    ) -> list[StatusChange]:
+        _check_type(target_type)
+        if not 1 <= limit <= 1000:
+            raise InvalidInput(f"limit must be between 1 and 1000, got {limit}")
+        cluster = None if cluster_id is None else self.resolve_cluster(cluster_id)
+        return self._status_history.changes(
+            cluster_id=cluster, target_type=target_type, key=key, since=since, limit=limit
+        )
+
+
+def _check_type(target_type: str | None) -> None:
+    if target_type is not None and target_type not in TARGET_TYPES:
+        raise InvalidInput(f"target_type must be one of {', '.join(TARGET_TYPES)}, got {target_type!r}")

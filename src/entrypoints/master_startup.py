@@ -1,0 +1,71 @@
+"""What the master does when its app starts and stops: migrate, then run the background jobs.
+
+A master that starts before its database answers stays up (not ready, ingest
+answering 503 so that agents spool) and keeps migrating in the background;
+the jobs start once the schema is in place, never against a missing one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+from adapters.storage.migrate import SchemaMigrator
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundJobs(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class MasterStartup:
+    """One app lifespan: ``start()`` when it begins, ``stop()`` when it ends.
+
+    ``jobs`` is None where a test wants the API without background jobs;
+    ``migrate=False`` when the caller has already brought the schema up to date.
+    """
+
+    def __init__(self, migrator: SchemaMigrator, jobs: BackgroundJobs | None, migrate: bool = True) -> None:
+        self._migrator = migrator
+        self._jobs = jobs
+        self._migrate = migrate
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._jobs_started = False
+        # Taken by the migration thread to start the jobs and by stop(): they never start after a stop.
+        self._jobs_lock = threading.Lock()
+
+    def start(self) -> None:
+        if not self._migrate:
+            self._migrator.mark_ready()
+        elif not self._migrator.try_once():
+            self._thread = threading.Thread(
+                target=self._migrate_then_start_jobs, name="meshslo-migrate", daemon=True
+            )
+            self._thread.start()
+            return
+        self._start_jobs()
+
+    def _migrate_then_start_jobs(self) -> None:
+        if self._migrator.keep_trying(self._stop):
+            log.info("database schema migrated")
+            self._start_jobs()
+
+    def _start_jobs(self) -> None:
+        with self._jobs_lock:
+            if self._stop.is_set() or self._jobs is None:
+                return
+            self._jobs.start()
+            self._jobs_started = True
+
+    def stop(self) -> None:
+        with self._jobs_lock:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self._jobs_started and self._jobs is not None:
+            self._jobs.stop()
