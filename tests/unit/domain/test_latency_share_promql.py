@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import pytest
+from tests.fixtures.paths import PROMETHEUS_TESTS
 from tests.unit.domain.test_quantiles import Series, parse_promql_test
 
 from domain.latency_share import count_within
 
-FIXTURE = (Path(__file__).resolve().parents[2] / "fixtures" / "real-metrics"
-           / "prometheus_promql_histograms.test")
+FIXTURE = PROMETHEUS_TESTS / "prometheus_promql_histograms.test"
 _FRACTION = re.compile(
     r"^histogram_fraction\(\s*(0|-Inf)\s*,\s*([-+0-9.eInf]+)\s*,\s*([A-Za-z_:][A-Za-z0-9_:]*_bucket)\s*\)$"
 )
