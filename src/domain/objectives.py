@@ -188,3 +188,9 @@ def status(
     if burning or (p95_ms is not None and p95_ms > p95_threshold_ms):
         return Status.WARNING
     return Status.HEALTHY
+
+
+def headline_budget(reports: Iterable[ObjectiveReport]) -> float | None:
+    """The budget closest to spent among the objectives (the one people must look at first)."""
+    budgets = [r.budget_remaining for r in reports if r.budget_remaining is not None]
+    return min(budgets) if budgets else None

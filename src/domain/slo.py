@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Above this error rate a workload is at least in warning, whatever its target.
-WARNING_ERROR_RATE_PERCENT = 1.0
-
 
 class Status(StrEnum):
     HEALTHY = "healthy"
@@ -71,23 +68,6 @@ def error_budget_remaining(availability_percent: float | None, target_percent: f
         raise ValueError(f"availability target {target_percent} leaves no error budget")
     spent = 100 - availability_percent
     return min(100.0, (allowed - spent) / allowed * 100)
-
-
-def status(
-    availability_percent: float | None,
-    p95_ms: float | None,
-    error_rate_percent: float | None,
-    target: Target,
-) -> Status:
-    if availability_percent is None:
-        return Status.UNKNOWN
-    if availability_percent < target.availability:
-        return Status.CRITICAL
-    if p95_ms is not None and p95_ms > target.p95_ms:
-        return Status.WARNING
-    if error_rate_percent is not None and error_rate_percent > WARNING_ERROR_RATE_PERCENT:
-        return Status.WARNING
-    return Status.HEALTHY
 
 
 def status_class(code: str) -> str | None:

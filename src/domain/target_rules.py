@@ -9,14 +9,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain import slo
+from domain.objectives import Objective, ObjectiveReport, Traffic, evaluate, headline_budget, status
+from domain.slo_windows import window_start
+from domain.target_objectives import objectives_of
 from domain.targets import TARGET_TYPES, TARGET_WINDOWS, TargetRecord
 
 # When a key has targets for several windows, status follows the shortest:
 # it reacts fastest to what is happening now.
-WINDOW_PREFERENCE = ("1d", "7d", "30d")
+WINDOW_PREFERENCE = ("1d", "7d", "week", "28d", "30d", "month")
 DEFAULT_WINDOW = "1d"
 
 
@@ -29,21 +32,30 @@ class InvalidTarget(ValueError):
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = [sentence for _, sentence in problems]
+        self.fields = [name for name, _ in problems]
         super().__init__("; ".join(f"{name}: {sentence}" for name, sentence in problems))
 
 
 def target_problems(
-    target_type: str, key: str, window: str, availability_target: float, p95_target_ms: float
+    target_type: str,
+    key: str,
+    window: str,
+    availability_target: float | None,
+    p95_target_ms: float | None,
+    latency_threshold_ms: float | None = None,
+    latency_target: float | None = None,
 ) -> list[str]:
     """Every problem with a target's fields, each a sentence naming its field (empty when valid)."""
-    problems = _field_problems(target_type, key, window, availability_target, p95_target_ms)
+    problems = _field_problems(target_type, key, window, availability_target, p95_target_ms,
+                               latency_threshold_ms, latency_target)
     return [sentence for _, sentence in problems]
 
 
 def validate_target(target: TargetRecord) -> TargetRecord:
     """The target unchanged, or ``InvalidTarget`` listing every problem."""
     problems = _field_problems(
-        target.target_type, target.key, target.window, target.availability_target, target.p95_target_ms
+        target.target_type, target.key, target.window, target.availability_target, target.p95_target_ms,
+        target.latency_threshold_ms, target.latency_target,
     )
     if not target.cluster_id.strip():
         problems.insert(0, ("cluster_id", "cluster_id must not be empty"))
@@ -52,10 +64,28 @@ def validate_target(target: TargetRecord) -> TargetRecord:
     return target
 
 
+def _percent_problem(name: str, value: float) -> tuple[str, str] | None:
+    if isinstance(value, bool) or not (math.isfinite(value) and 0 < value < 100):
+        return name, f"{name} must be above 0 and below 100 (percent), got {value}"
+    return None
+
+
+def _milliseconds_problem(name: str, value: float) -> tuple[str, str] | None:
+    if isinstance(value, bool) or not (math.isfinite(value) and value > 0):
+        return name, f"{name} must be a positive number of milliseconds, got {value}"
+    return None
+
+
 def _field_problems(
-    target_type: str, key: str, window: str, availability_target: float, p95_target_ms: float
+    target_type: str,
+    key: str,
+    window: str,
+    availability_target: float | None,
+    p95_target_ms: float | None,
+    latency_threshold_ms: float | None,
+    latency_target: float | None,
 ) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str] | None] = []
     if target_type not in TARGET_TYPES:
         problems.append(
             ("target_type", f"target_type must be one of {', '.join(TARGET_TYPES)}, got {target_type!r}")
@@ -70,29 +100,70 @@ def _field_problems(
             problems.append(("key", f"a service target key is 'namespace/name', got {key!r}"))
     if window not in TARGET_WINDOWS:
         problems.append(("window", f"window must be one of {', '.join(TARGET_WINDOWS)}, got {window!r}"))
-    if not (math.isfinite(availability_target) and 0 < availability_target < 100):
-        problems.append((
-            "availability_target",
-            f"availability_target must be above 0 and below 100 (percent), got {availability_target}",
-        ))
-    if not (math.isfinite(p95_target_ms) and p95_target_ms > 0):
-        problems.append(
-            ("p95_target_ms", f"p95_target_ms must be a positive number of milliseconds, got {p95_target_ms}")
-        )
-    return problems
+    if availability_target is not None:
+        problems.append(_percent_problem("availability_target", availability_target))
+    if p95_target_ms is not None:
+        problems.append(_milliseconds_problem("p95_target_ms", p95_target_ms))
+    if (latency_threshold_ms is None) != (latency_target is None):
+        missing = "latency_target" if latency_target is None else "latency_threshold_ms"
+        problems.append((missing, "latency_threshold_ms and latency_target go together: set both or neither"))
+    else:
+        if latency_threshold_ms is not None:
+            problems.append(_milliseconds_problem("latency_threshold_ms", latency_threshold_ms))
+        if latency_target is not None:
+            problems.append(_percent_problem("latency_target", latency_target))
+    if availability_target is None and latency_threshold_ms is None and latency_target is None:
+        problems.append(("availability_target", "a target needs an objective: availability_target, or "
+                                                "latency_threshold_ms with latency_target"))
+    return [problem for problem in problems if problem is not None]
 
 
 @dataclass(frozen=True, slots=True)
 class EffectiveTarget:
-    """What a key's status is judged by: thresholds, and the window they apply to."""
+    """What a key's status is judged by: the target (its p95 threshold resolved), and whether
+    it is the configured default because the key has none of its own."""
 
-    target: slo.Target
-    window: str
+    record: TargetRecord
     is_default: bool
 
     @property
-    def window_seconds(self) -> int:
-        return TARGET_WINDOWS[self.window]
+    def window(self) -> str:
+        return self.record.window
+
+    @property
+    def p95_ms(self) -> float:
+        assert self.record.p95_target_ms is not None  # resolved by effective_target
+        return self.record.p95_target_ms
+
+    @property
+    def availability(self) -> float | None:
+        return self.record.availability_target
+
+    @property
+    def objectives(self) -> list[Objective]:
+        return objectives_of(self.record)
+
+    def window_start(self, now: int) -> int:
+        return window_start(self.record.window, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    status: slo.Status
+    budget: float | None  # the headline budget: the objective closest to spent
+    reports: list[ObjectiveReport]
+
+
+def judge(target: EffectiveTarget, traffic: Sequence[Traffic], p95_ms: float | None) -> Judgement:
+    """Status and budgets of ``traffic`` (one workload, or a domain's backends) against a target:
+    the one rule the status checker and the query answers share (SPEC §10)."""
+    reports = [evaluate(objective, target.window, traffic) for objective in target.objectives]
+    requests = sum(item.requests for item in traffic)
+    return Judgement(status(requests, reports, p95_ms, target.p95_ms), headline_budget(reports), reports)
+
+
+def default_record(defaults: slo.Target) -> TargetRecord:
+    return TargetRecord("", "", "", DEFAULT_WINDOW, defaults.availability, defaults.p95_ms)
 
 
 def effective_target(records: Iterable[TargetRecord], defaults: slo.Target) -> EffectiveTarget:
@@ -101,10 +172,10 @@ def effective_target(records: Iterable[TargetRecord], defaults: slo.Target) -> E
     for window in WINDOW_PREFERENCE:
         record = by_window.get(window)
         if record is not None:
-            return EffectiveTarget(
-                slo.Target(record.availability_target, record.p95_target_ms), window, is_default=False
-            )
-    return EffectiveTarget(defaults, DEFAULT_WINDOW, is_default=True)
+            if record.p95_target_ms is None:
+                record = replace(record, p95_target_ms=defaults.p95_ms)
+            return EffectiveTarget(record, is_default=False)
+    return EffectiveTarget(default_record(defaults), is_default=True)
 
 
 class TargetTable:

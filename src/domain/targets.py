@@ -5,24 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.slo_windows import WINDOWS
+
 TargetType = Literal["service", "ingress"]
-TargetWindow = Literal["1d", "7d", "30d"]
+TargetWindow = Literal["1d", "7d", "28d", "30d", "week", "month"]
 TARGET_TYPES: tuple[str, ...] = ("service", "ingress")
-TARGET_WINDOWS: dict[str, int] = {"1d": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+TARGET_WINDOWS: tuple[str, ...] = WINDOWS
 
 
 @dataclass(frozen=True, slots=True)
 class TargetRecord:
     """A target for one workload (key ``namespace/name``) or one domain or backend
-    (key: the domain, or the ``ns-svc-port`` service key) in one cluster."""
+    (key: the domain, or the ``ns-svc-port`` service key) in one cluster, over one window.
+
+    It holds up to two objectives (SPEC §10): availability (``availability_target`` %) and
+    latency (``latency_target`` % of requests within ``latency_threshold_ms``). ``p95_target_ms``
+    is the warning threshold of the status; ``None`` means the master's default.
+    """
 
     cluster_id: str
     target_type: str
     key: str
     window: str
-    availability_target: float
-    p95_target_ms: float
+    availability_target: float | None
+    p95_target_ms: float | None
     updated_at: int = 0
+    latency_threshold_ms: float | None = None
+    latency_target: float | None = None
+    alerting: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,8 @@ class MasterContainer(containers.DeclarativeContainer):
     schema_migrator = providers.Singleton(SchemaMigrator, engine)
 
     api_tokens = providers.Singleton(
-        ApiTokens, ingest_token=settings.provided.ingest_token, read_token=settings.provided.read_token
+        ApiTokens, ingest_token=settings.provided.ingest_token, read_token=settings.provided.read_token,
+        admin_token=settings.provided.admin_token,
     )
     max_body = providers.Callable(operator.attrgetter("max_body"), settings)
 

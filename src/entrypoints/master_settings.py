@@ -25,6 +25,8 @@ class MasterSettings(ProcessSettings):
     listen: str = Field("127.0.0.1:8080", description="HOST:PORT to serve the API and dashboard on")
     ingest_token: OptionalText = Field(None, description="bearer token agents must send (none: open ingest)")
     read_token: OptionalText = Field(None, description="bearer token readers must send (none: open reads)")
+    admin_token: OptionalText = Field(
+        None, description="bearer token for changing targets (none: writes need what reads need)")
     allowed_clusters: CommaList = Field(
         default_factory=list, description="comma-separated cluster ids accepted (empty: any)"
     )

@@ -2,7 +2,9 @@
 
 Ingest requires the ingest token when one is configured (checked by the ingest
 handler itself, after counting the request); reads require the read token only
-when one is configured. Tokens are compared in constant
+when one is configured (the admin token reads too). Writes (SPEC §10) require the
+admin token when one is configured — a read token is then refused with 403 —
+and otherwise what reads require. Tokens are compared in constant
 time so that response timing does not reveal how much of a guess was right.
 """
 
@@ -19,6 +21,7 @@ from fastapi import Depends, Header, HTTPException, status
 class ApiTokens:
     ingest_token: str | None = None
     read_token: str | None = None
+    admin_token: str | None = None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -60,4 +63,24 @@ def require_read_token(
     authorization: str | None = Header(default=None),
     tokens: ApiTokens = Depends(Provide["api_tokens"]),
 ) -> None:
+    if tokens.admin_token and token_matches(tokens.admin_token, bearer_token(authorization)):
+        return
     check_token(tokens.read_token, authorization, "meshslo-read")
+
+
+@inject
+def require_admin_token(
+    authorization: str | None = Header(default=None),
+    tokens: ApiTokens = Depends(Provide["api_tokens"]),
+) -> None:
+    """Writes: the admin token when one is set (a read token is refused), else as reads."""
+    if not tokens.admin_token:
+        check_token(tokens.read_token, authorization, "meshslo-read")
+        return
+    presented = bearer_token(authorization)
+    if token_matches(tokens.admin_token, presented):
+        return
+    if tokens.read_token and token_matches(tokens.read_token, presented):
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN,
+                            detail="the read token cannot change targets: writes need the admin token")
+    raise _unauthorised("meshslo-admin", presented)

@@ -13,7 +13,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
-from adapters.api.auth import require_read_token
+from adapters.api.auth import require_admin_token, require_read_token
 from adapters.api.params import TimeWindow, cluster_param, optional_instant, time_window, unprocessable
 from adapters.api.schemas import (
     ClusterOut,
@@ -24,6 +24,7 @@ from adapters.api.schemas import (
     ServiceDetailResponse,
     StatusChangeOut,
     StatusHistoryResponse,
+    TargetDeleted,
     TargetIn,
     TargetOut,
     TargetsResponse,
@@ -143,7 +144,7 @@ def list_targets(
     return TargetsResponse(targets=[_as(TargetOut, record) for record in records])
 
 
-@router.put("/api/v2/slo/targets", response_model=TargetOut)
+@router.put("/api/v2/slo/targets", response_model=TargetOut, dependencies=[Depends(require_admin_token)])
 @inject
 def upsert_target(
     body: TargetIn,
@@ -153,9 +154,27 @@ def upsert_target(
         lambda: service.upsert_target(
             body.cluster_id, body.target_type, body.key, body.window,
             body.availability_target, body.p95_target_ms,
+            body.latency_threshold_ms, body.latency_target, body.alerting,
         )
     )
     return _as(TargetOut, record)
+
+
+@router.delete("/api/v2/slo/targets", response_model=TargetDeleted,
+               dependencies=[Depends(require_admin_token)])
+@inject
+def delete_target(
+    cluster_id: str | None = Depends(cluster_param),
+    target_type: str | None = Query(None, description="service or ingress"),
+    key: str | None = Query(None, description="namespace/name, domain or ns-svc-port"),
+    window: str | None = Query(None, description="the target's window"),
+    service: QueryService = Depends(Provide["query_service"]),
+) -> TargetDeleted:
+    kind = _required(target_type or "", "target_type")
+    name = _required(key or "", "key")
+    span = _required(window or "", "window")
+    deleted = answer(lambda: service.delete_target(cluster_id, kind, name, span))
+    return TargetDeleted(deleted=deleted)
 
 
 @router.get("/api/v2/slo/status-history", response_model=StatusHistoryResponse)

@@ -53,10 +53,29 @@ class MethodCount(_Out):
 
 
 class TargetInfo(_Out):
-    availability: float = Field(description="Availability target, percent")
-    p95_ms: float = Field(description="p95 latency target, ms")
-    window: str | None = Field(default=None, description="1d, 7d or 30d; null for the defaults")
+    availability: float | None = Field(description="Availability target, percent; null: none")
+    p95_ms: float = Field(description="p95 warning threshold, ms")
+    window: str | None = Field(default=None, description="The target's window; null for the defaults")
     source: str = Field(description="'target' when set for this key, 'default' otherwise")
+    latency_threshold_ms: float | None = Field(default=None, description="Latency objective threshold, ms")
+    latency_target: float | None = Field(default=None, description="Latency objective, percent")
+    alerting: bool = True
+
+
+class ObjectiveOut(_Out):
+    """One objective over its SLO window, ending at the range's end (SPEC §10)."""
+
+    sli: str = Field(description="availability or latency")
+    window: str
+    window_start: int = Field(description="Start of the window, unix seconds (exclusive)")
+    target: float = Field(description="Percent of good events the objective asks for")
+    threshold_ms: float | None = Field(description="Latency objective threshold; null for availability")
+    total: float = Field(description="Events in the window")
+    good: float = Field(description="Good events in the window")
+    sli_percent: float | None = Field(description="Good events in percent; null without events")
+    budget_remaining: float | None = Field(
+        description="Percent of the window's error budget left (at most 100, below 0 when overspent)")
+    estimated: bool = Field(description="Latency interpolated inside a bucket (threshold not a bucket bound)")
 
 
 # ---- service mesh -------------------------------------------------------------
@@ -109,6 +128,7 @@ class ServiceDetailResponse(RangeInfo):
     node: MeshNode
     targets: TargetInfo
     error_budget: float | None
+    objectives: list[ObjectiveOut]
     step_seconds: int = Field(description="Length of each history interval")
     history: list[ServiceHistoryPoint]
     upstreams: list[MeshEdge] = Field(description="Callers of this workload (edges whose target it is)")
@@ -143,6 +163,7 @@ class DomainService(_Out):
     targets: TargetInfo
     status: str
     error_budget: float | None
+    objectives: list[ObjectiveOut]
     latency_distribution: list[LatencyBucket]
     methods: list[MethodCount]
     status_codes: list[StatusCodeCount]
@@ -166,6 +187,7 @@ class DomainOut(_Out):
     targets: TargetInfo
     status: str
     error_budget: float | None
+    objectives: list[ObjectiveOut]
 
 
 class StatusCounts(_Out):
@@ -219,14 +241,24 @@ class DomainHistoryResponse(RangeInfo):
 # ---- targets, status history, clusters ------------------------------------------
 
 
+_WINDOWS_TEXT = "1d, 7d, 28d or 30d (rolling), week (ISO, from Monday 00:00 UTC) or month (calendar, UTC)"
+
+
 class TargetOut(_Out):
     cluster_id: str
     target_type: str
     key: str
-    window: str
-    availability_target: float
-    p95_target_ms: float
+    window: str = Field(description=_WINDOWS_TEXT)
+    availability_target: float | None = Field(description="Percent; null: no availability objective")
+    p95_target_ms: float | None = Field(description="Status warning threshold; null: the master's default")
+    latency_threshold_ms: float | None = Field(description="Latency objective: requests within this")
+    latency_target: float | None = Field(description="Latency objective: percent of requests within")
+    alerting: bool
     updated_at: int
+
+
+class TargetDeleted(_Out):
+    deleted: int = Field(description="Targets deleted (1; a missing target answers 404)")
 
 
 class TargetsResponse(_Out):
@@ -241,9 +273,16 @@ class TargetIn(BaseModel):
     cluster_id: str | None = None
     target_type: str = Field(description="service (key ns/name) or ingress (key: domain or ns-svc-port)")
     key: str
-    window: str = Field(default="1d", description="1d, 7d or 30d")
-    availability_target: float = Field(description="Percent, 0 < value < 100")
-    p95_target_ms: float = Field(description="Milliseconds, > 0")
+    window: str = Field(default="1d", description=_WINDOWS_TEXT)
+    availability_target: float | None = Field(
+        default=None, description="Percent, 0 < value < 100; null: no availability objective")
+    p95_target_ms: float | None = Field(
+        default=None, description="Status warning threshold, milliseconds > 0; null: the master's default")
+    latency_threshold_ms: float | None = Field(
+        default=None, description="Latency objective threshold, milliseconds > 0 (with latency_target)")
+    latency_target: float | None = Field(
+        default=None, description="Percent of requests within latency_threshold_ms, 0 < value < 100")
+    alerting: bool = Field(default=True, description="Burn-rate alerts for this target's objectives")
 
 
 class StatusChangeOut(_Out):

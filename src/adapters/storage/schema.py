@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 from domain.totals import METHODS as _METHODS
@@ -196,9 +197,13 @@ targets = Table(
     metadata,
     *_target(),
     Column("window", String(8), primary_key=True),
-    Column("availability_target", Float, nullable=False),
-    Column("p95_target_ms", Float, nullable=False),
+    # NULL: no availability objective / the master's default p95 threshold (SPEC §10).
+    Column("availability_target", Float, nullable=True),
+    Column("p95_target_ms", Float, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
+    Column("latency_threshold_ms", Float, nullable=True),
+    Column("latency_target", Float, nullable=True),
+    Column("alerting", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 # The status the checker last saw, so that only changes write history.

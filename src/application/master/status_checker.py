@@ -16,6 +16,7 @@ Keys that lose all traffic in their window (or whose route disappears) turn
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from application.master.failures import JobPartlyFailed
@@ -23,8 +24,9 @@ from application.ports.jobs import StatusStore
 from application.ports.stats import StatsReader
 from application.ports.targets import TargetRepository
 from domain import slo
-from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, TargetTable
-from domain.targets import TARGET_WINDOWS, StatusChange, workload_id
+from domain.slo_windows import window_start
+from domain.target_rules import DEFAULT_WINDOW, EffectiveTarget, TargetTable, judge
+from domain.targets import StatusChange, workload_id
 from domain.totals import IngressTotals, WorkloadTotals
 
 log = logging.getLogger(__name__)
@@ -55,24 +57,38 @@ class StatusReport:
 def evaluate(
     target_type: str,
     key: str,
-    totals: WorkloadTotals | IngressTotals | None,
+    traffic: Sequence[WorkloadTotals] | Sequence[IngressTotals],
     target: EffectiveTarget,
 ) -> Evaluation:
-    if totals is None or totals.requests <= 0:
+    """Judge one key's traffic (a workload, or each backend of a domain once) against its target."""
+    merged = _merged(traffic)
+    if merged is None or merged.requests <= 0:
         return Evaluation(target_type, key, slo.Status.UNKNOWN, None, None, None, None, target)
-    availability = totals.availability
-    p95 = totals.p95
-    error_rate = totals.error_rate
+    p95 = merged.p95
+    judged = judge(target, traffic, p95)
     return Evaluation(
         target_type=target_type,
         key=key,
-        status=slo.status(availability, p95, error_rate, target.target),
-        availability=availability,
+        status=judged.status,
+        availability=merged.availability,
         p95=p95,
-        error_rate=error_rate,
-        error_budget=slo.error_budget_remaining(availability, target.target.availability),
+        error_rate=merged.error_rate,
+        error_budget=judged.budget,
         target=target,
     )
+
+
+def _merged(
+    traffic: Sequence[WorkloadTotals] | Sequence[IngressTotals],
+) -> WorkloadTotals | IngressTotals | None:
+    """One workload as it is; a domain's backends summed (only domains have several)."""
+    if len(traffic) <= 1:
+        return traffic[0] if traffic else None
+    merged = IngressTotals()
+    for totals in traffic:
+        assert isinstance(totals, IngressTotals)
+        merged.add(totals)
+    return merged
 
 
 def domain_totals(backends: set[str], by_backend: dict[str, IngressTotals]) -> IngressTotals | None:
@@ -85,6 +101,11 @@ def domain_totals(backends: set[str], by_backend: dict[str, IngressTotals]) -> I
             merged.add(totals)
             seen = True
     return merged if seen else None
+
+
+def domain_backends(backends: set[str], by_backend: dict[str, IngressTotals]) -> list[IngressTotals]:
+    """A domain's backends with traffic, each once."""
+    return [by_backend[b] for b in sorted(backends) if b in by_backend]
 
 
 class StatusChecker:
@@ -125,11 +146,11 @@ class StatusChecker:
         targets = TargetTable(self._targets.list(cluster_id), self._defaults)
         # One read per window in use: long windows are only read when a target asks for them.
         workloads = {
-            w: self._stats.workload_totals(cluster_id, now - TARGET_WINDOWS[w], now)
+            w: self._stats.workload_totals(cluster_id, window_start(w, now), now)
             for w in targets.windows(SERVICE)
         }
         backends = {
-            w: self._stats.ingress_totals(cluster_id, now - TARGET_WINDOWS[w], now)
+            w: self._stats.ingress_totals(cluster_id, window_start(w, now), now)
             for w in targets.windows(INGRESS)
         }
         routes = self._store.domains(cluster_id)
@@ -143,13 +164,14 @@ class StatusChecker:
         for key in sorted(service_keys):
             target = targets.find(SERVICE, key)
             namespace, _, name = key.partition("/")
-            out.append(evaluate(SERVICE, key, workloads[target.window].get((namespace, name)), target))
+            found = workloads[target.window].get((namespace, name))
+            out.append(evaluate(SERVICE, key, [found] if found is not None else [], target))
 
         domains = set(routes) | {key for (kind, key) in known if kind == INGRESS}
         for domain in sorted(domains):
             target = targets.find(INGRESS, domain)
-            totals = domain_totals(routes.get(domain, set()), backends[target.window])
-            out.append(evaluate(INGRESS, domain, totals, target))
+            traffic = domain_backends(routes.get(domain, set()), backends[target.window])
+            out.append(evaluate(INGRESS, domain, traffic, target))
         return out
 
     def _record(self, cluster_id: str, evaluations: list[Evaluation], now: int) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,13 +31,26 @@ class Notifier(Protocol):
         ...
 
 
-class AlertStore(Protocol):
-    def alerts(self, cluster_id: str) -> dict[AlertKey, Alert]:
+class AlertRound(Protocol):
+    """One cluster's notification round, held by at most one master."""
+
+    @property
+    def taken(self) -> bool:
+        """False when another master holds the round or already did it."""
+        ...
+
+    def alerts(self) -> dict[AlertKey, Alert]:
         """Every stored alert of the cluster, firing or resolved."""
         ...
 
     def save(self, alerts: Iterable[Alert]) -> None:
-        """Insert or replace these alerts (one row per alert key), in one transaction."""
+        """Insert or replace these alerts (one row per alert key) and mark the round done."""
+        ...
+
+
+class AlertStore(Protocol):
+    def round(self, cluster_id: str, round_number: int) -> AbstractContextManager[AlertRound]:
+        """Take round ``round_number`` (evaluation time // interval) of the cluster; committed on exit."""
         ...
 
     def listing(
@@ -50,3 +64,28 @@ class AlertStore(Protocol):
         ...
 
     def delete_resolved_before(self, timestamp: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveGauge:
+    """One evaluated objective, as ``meshslo_slo_*`` gauges show it (SPEC §11)."""
+
+    cluster_id: str
+    target_type: str
+    key: str
+    sli: str
+    slo_window: str
+    objective_ratio: float
+    good_ratio: float | None
+    budget_remaining_ratio: float | None
+    burn_rates: dict[str, float]  # window label -> burn rate, windows with requests only
+
+
+class AlertMetrics(Protocol):
+    def notification(self, receiver: str, outcome: str) -> None:
+        """``outcome`` is ``sent`` or ``failed``."""
+        ...
+
+    def evaluated(self, gauges: Sequence[ObjectiveGauge], firing: dict[str, int]) -> None:
+        """Replace the objective gauges and the firing counts by severity with this round's."""
+        ...

@@ -122,9 +122,16 @@ class QueryService(Protocol):
         target_type: str,
         key: str,
         window: str,
-        availability_target: float,
-        p95_target_ms: float,
+        availability_target: float | None,
+        p95_target_ms: float | None,
+        latency_threshold_ms: float | None = None,
+        latency_target: float | None = None,
+        alerting: bool = True,
     ) -> TargetRecord: ...
+
+    def delete_target(self, cluster_id: str | None, target_type: str, key: str, window: str) -> int:
+        """How many targets were deleted (0 or 1)."""
+        ...
 
     def status_history(
         self, cluster_id: str | None, target_type: str | None, key: str | None, since: int | None, limit: int

@@ -14,6 +14,10 @@ class TargetRepository(Protocol):
         """Store (replacing the same window); ``domain.target_rules.InvalidTarget`` when it must not be."""
         ...
 
+    def delete(self, cluster_id: str, target_type: str, key: str, window: str) -> int:
+        """How many targets were deleted (0 or 1)."""
+        ...
+
 
 class StatusHistoryRepository(Protocol):
     def changes(

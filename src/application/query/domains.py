@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from application.ports.query import RouteInfo
+from application.ports.query import QueryStore, RouteInfo
 from application.query.base import QueryBase
 from application.query.errors import NotFound
 from application.query.history import history_plan
@@ -19,6 +19,7 @@ from application.query.shaping import (
     finite,
     judge,
     methods,
+    objective_views,
     percentiles,
     status_codes,
     target_view,
@@ -33,10 +34,11 @@ from application.query.views import (
     DomainsView,
     DomainView,
     IngressMetricsView,
+    ObjectiveView,
     StatusCountsView,
 )
 from domain import slo
-from domain.target_rules import TargetTable
+from domain.target_rules import EffectiveTarget, TargetTable
 from domain.targets import workload_id
 from domain.totals import IngressTotals
 
@@ -117,10 +119,30 @@ class DomainQueries(QueryBase):
         period = _Period(current, previous, covered, previous_covered)
         mesh = self._store.workload_keys(cluster, start, end)
         targets = self._cluster_targets(cluster)
+        windows = _SloWindows(self._store, cluster, end, wanted)
         views = [
-            _domain(domain, routes, period, mesh, targets) for domain, routes in sorted(by_domain.items())
+            _domain(domain, routes, period, mesh, targets, windows)
+            for domain, routes in sorted(by_domain.items())
         ]
         return views, covered, current
+
+
+class _SloWindows:
+    """Backend totals over each SLO window in use, read once per window for all domains."""
+
+    def __init__(self, store: QueryStore, cluster: str, end: int, wanted: set[str] | None) -> None:
+        self._store = store
+        self._cluster = cluster
+        self._end = end
+        self._wanted = wanted
+        self._read: dict[int, dict[str, IngressTotals]] = {}
+
+    def objectives(self, target: EffectiveTarget, backends: Iterable[str]) -> list[ObjectiveView]:
+        start = target.window_start(self._end)
+        if start not in self._read:
+            self._read[start] = self._store.ingress_totals(self._cluster, start, self._end, self._wanted)
+        totals = self._read[start]
+        return objective_views(target, [totals[b] for b in sorted(set(backends)) if b in totals], start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +161,21 @@ def _domain(
     period: _Period,
     mesh: set[tuple[str, str]],
     targets: TargetTable,
+    windows: _SloWindows,
 ) -> DomainView:
     by_key: dict[str, list[RouteInfo]] = defaultdict(list)
     for route in routes:
         by_key[route.service_key].append(route)
     services = [
-        _backend(domain, key, key_routes, period, mesh, targets) for key, key_routes in sorted(by_key.items())
+        _backend(domain, key, key_routes, period, mesh, targets, windows)
+        for key, key_routes in sorted(by_key.items())
     ]
     merged = _sum_ingress(period.current[k] for k in by_key if k in period.current)
     merged_previous = _sum_ingress(period.previous[k] for k in by_key if k in period.previous)
     metrics = _ingress_metrics(merged, period.covered)
     target = targets.find("ingress", domain)
-    status, budget = judge(target, metrics.availability, metrics.p95_latency, metrics.error_rate)
+    traffic = [period.current[k] for k in sorted(by_key) if k in period.current]
+    status, budget = judge(target, traffic, metrics.p95_latency)
     summary = DomainSummaryView(
         **{field: getattr(metrics, field) for field in IngressMetricsView.__dataclass_fields__},
         latency_distribution=distribution(merged.buckets),
@@ -166,6 +191,7 @@ def _domain(
         targets=target_view(target),
         status=status,
         error_budget=budget,
+        objectives=windows.objectives(target, by_key),
     )
 
 
@@ -176,13 +202,14 @@ def _backend(
     period: _Period,
     mesh: set[tuple[str, str]],
     targets: TargetTable,
+    windows: _SloWindows,
 ) -> DomainServiceView:
     """One ingress backend of a domain; its target is its own, else the domain's."""
     first = routes[0]
     totals = period.current.get(key) or IngressTotals()
     metrics = _ingress_metrics(totals, period.covered)
     target = targets.find("ingress", key, domain)
-    status, budget = judge(target, metrics.availability, metrics.p95_latency, metrics.error_rate)
+    status, budget = judge(target, [totals], metrics.p95_latency)
     backends = sorted(
         {
             workload_id(route.namespace, route.service_name)
@@ -201,6 +228,7 @@ def _backend(
         targets=target_view(target),
         status=status,
         error_budget=budget,
+        objectives=windows.objectives(target, [key]),
         latency_distribution=distribution(totals.buckets),
         methods=methods(totals.methods),
         status_codes=status_codes(totals.status_classes),

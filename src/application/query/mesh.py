@@ -5,7 +5,15 @@ from __future__ import annotations
 from application.query.base import QueryBase
 from application.query.errors import NotFound
 from application.query.history import history_plan
-from application.query.shaping import distribution, finite, judge, percentiles, status_codes, target_view
+from application.query.shaping import (
+    distribution,
+    finite,
+    judge,
+    objective_views,
+    percentiles,
+    status_codes,
+    target_view,
+)
 from application.query.views import (
     EdgeView,
     NodeView,
@@ -52,7 +60,10 @@ class MeshQueries(QueryBase):
         targets = self._cluster_targets(cluster)
         node = _node(key, totals, covered, targets)
         target = targets.find("service", node.id)
-        _, budget = judge(target, node.availability, node.p95_latency, node.error_rate)
+        _, budget = judge(target, [totals], node.p95_latency)
+        window_start = target.window_start(end)
+        over_window = self._store.workload_totals(cluster, window_start, end, keys=[key]).get(key)
+        objectives = objective_views(target, [over_window] if over_window else [], window_start)
         plan = history_plan(end - start)
         history = [
             ServiceHistoryPointView(
@@ -72,6 +83,7 @@ class MeshQueries(QueryBase):
             node=node,
             targets=target_view(target),
             error_budget=budget,
+            objectives=objectives,
             step_seconds=plan.step,
             history=history,
             upstreams=upstreams,
@@ -86,7 +98,7 @@ def _node(key: WorkloadKey, totals: WorkloadTotals, covered: float, targets: Tar
     node_id = workload_id(namespace, name)
     p50, p95, p99 = percentiles(totals.buckets)
     availability, error_rate = finite(totals.availability), finite(totals.error_rate)
-    status, _ = judge(targets.find("service", node_id), availability, p95, error_rate)
+    status, _ = judge(targets.find("service", node_id), [totals], p95)
     return NodeView(
         id=node_id,
         name=name,

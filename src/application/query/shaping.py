@@ -8,9 +8,11 @@ from merged buckets, never averaged percentiles.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from application.query.views import LatencyBucketView, MethodView, StatusCodeView, TargetView
-from domain import histogram, slo
+from application.query.views import LatencyBucketView, MethodView, ObjectiveView, StatusCodeView, TargetView
+from domain import histogram, slo, target_rules
+from domain.objectives import Traffic
 from domain.target_rules import EffectiveTarget
 from domain.totals import METHODS, STATUS_CLASSES
 
@@ -23,18 +25,38 @@ def finite(value: float | None) -> float | None:
 
 
 def target_view(target: EffectiveTarget) -> TargetView:
+    record = target.record
     if target.is_default:
-        return TargetView(target.target.availability, target.target.p95_ms, None, "default")
-    return TargetView(target.target.availability, target.target.p95_ms, target.window, "target")
+        return TargetView(record.availability_target, target.p95_ms, None, "default")
+    return TargetView(record.availability_target, target.p95_ms, target.window, "target",
+                      record.latency_threshold_ms, record.latency_target, record.alerting)
 
 
-def judge(
-    target: EffectiveTarget, availability: float | None, p95: float | None, error_rate: float | None
-) -> tuple[str, float | None]:
-    """Status and error budget remaining against a target."""
-    status = slo.status(availability, p95, error_rate, target.target)
-    budget = slo.error_budget_remaining(availability, target.target.availability)
-    return status.value, finite(budget)
+def judge(target: EffectiveTarget, traffic: Sequence[Traffic], p95: float | None) -> tuple[str, float | None]:
+    """Status and headline error budget of the range's traffic against a target."""
+    judged = target_rules.judge(target, traffic, p95)
+    return judged.status.value, finite(judged.budget)
+
+
+def objective_views(
+    target: EffectiveTarget, traffic: Sequence[Traffic], window_start: int
+) -> list[ObjectiveView]:
+    """Each objective of the target over its SLO window (``traffic`` read over that window)."""
+    return [
+        ObjectiveView(
+            sli=report.sli.value,
+            window=report.window,
+            window_start=window_start,
+            target=report.target,
+            threshold_ms=report.threshold_ms,
+            total=report.events.total,
+            good=report.events.good,
+            sli_percent=finite(report.sli_percent),
+            budget_remaining=finite(report.budget_remaining),
+            estimated=report.estimated,
+        )
+        for report in target_rules.judge(target, traffic, None).reports
+    ]
 
 
 def distribution(buckets: dict[str, float]) -> list[LatencyBucketView]:

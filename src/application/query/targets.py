@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from application.query.base import QueryBase
-from application.query.errors import InvalidInput
+from application.query.errors import InvalidInput, NotFound
 from domain.target_rules import InvalidTarget
 from domain.targets import TARGET_TYPES, StatusChange, TargetRecord
 
@@ -20,8 +20,11 @@ class TargetQueries(QueryBase):
         target_type: str,
         key: str,
         window: str,
-        availability_target: float,
-        p95_target_ms: float,
+        availability_target: float | None,
+        p95_target_ms: float | None,
+        latency_threshold_ms: float | None = None,
+        latency_target: float | None = None,
+        alerting: bool = True,
     ) -> TargetRecord:
         record = TargetRecord(
             cluster_id=self.resolve_cluster(cluster_id),
@@ -31,11 +34,22 @@ class TargetQueries(QueryBase):
             availability_target=availability_target,
             p95_target_ms=p95_target_ms,
             updated_at=int(self._clock()),
+            latency_threshold_ms=latency_threshold_ms,
+            latency_target=latency_target,
+            alerting=alerting,
         )
         try:
             return self._targets.upsert(record)  # validated there, once (domain.target_rules)
         except InvalidTarget as error:
             raise InvalidInput("; ".join(error.problems)) from None
+
+    def delete_target(self, cluster_id: str | None, target_type: str, key: str, window: str) -> int:
+        _check_type(target_type)
+        cluster = self.resolve_cluster(cluster_id)
+        deleted = self._targets.delete(cluster, target_type, key, window)
+        if not deleted:
+            raise NotFound(f"no {target_type} target for {key!r} over {window!r} in cluster {cluster!r}")
+        return deleted
 
     def status_history(
         self,

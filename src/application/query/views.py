@@ -40,10 +40,29 @@ class MethodView:
 
 @dataclass(frozen=True, slots=True)
 class TargetView:
-    availability: float
+    availability: float | None
     p95_ms: float
     window: str | None
     source: str  # "target" or "default"
+    latency_threshold_ms: float | None = None
+    latency_target: float | None = None
+    alerting: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveView:
+    """One objective over its SLO window (SPEC §10), ending at the range's end."""
+
+    sli: str  # "availability" or "latency"
+    window: str
+    window_start: int
+    target: float  # percent
+    threshold_ms: float | None
+    total: float
+    good: float
+    sli_percent: float | None
+    budget_remaining: float | None
+    estimated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +117,7 @@ class ServiceDetailView(RangeView):
     node: NodeView
     targets: TargetView
     error_budget: float | None
+    objectives: list[ObjectiveView]
     step_seconds: int
     history: list[ServiceHistoryPointView]
     upstreams: list[EdgeView]
@@ -131,6 +151,7 @@ class DomainServiceView:
     targets: TargetView
     status: str
     error_budget: float | None
+    objectives: list[ObjectiveView]
     latency_distribution: list[LatencyBucketView]
     methods: list[MethodView]
     status_codes: list[StatusCodeView]
@@ -154,6 +175,7 @@ class DomainView:
     targets: TargetView
     status: str
     error_budget: float | None
+    objectives: list[ObjectiveView]
 
 
 @dataclass(frozen=True, slots=True)

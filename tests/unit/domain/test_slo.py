@@ -5,9 +5,6 @@ from __future__ import annotations
 import pytest
 
 from domain import slo
-from domain.slo import Status, Target
-
-DEFAULTS = Target(availability=95.0, p95_ms=300.0)
 
 
 @pytest.mark.parametrize(
@@ -63,40 +60,6 @@ def test_error_budget_is_capped_at_100_and_absent_without_traffic() -> None:
 def test_a_100_percent_target_has_no_budget() -> None:
     with pytest.raises(ValueError, match="no error budget"):
         slo.error_budget_remaining(99.0, 100.0)
-
-
-def test_status_without_traffic_is_unknown() -> None:
-    assert slo.status(None, None, None, DEFAULTS) is Status.UNKNOWN
-
-
-def test_status_below_availability_target_is_critical_even_when_fast() -> None:
-    assert slo.status(94.99, 10.0, 5.01, DEFAULTS) is Status.CRITICAL
-
-
-def test_status_at_exactly_the_target_is_not_critical() -> None:
-    assert slo.status(95.0, 10.0, 0.5, DEFAULTS) is Status.HEALTHY
-
-
-def test_status_slow_p95_is_a_warning() -> None:
-    assert slo.status(99.99, 300.01, 0.0, DEFAULTS) is Status.WARNING
-    assert slo.status(99.99, 300.0, 0.0, DEFAULTS) is Status.HEALTHY
-
-
-def test_status_error_rate_above_one_percent_is_a_warning() -> None:
-    # 98.5 % meets the default 95 % target, but 1.5 % errors is above the 1 % line.
-    assert slo.status(98.5, 100.0, 1.5, DEFAULTS) is Status.WARNING
-    assert slo.status(99.0, 100.0, 1.0, DEFAULTS) is Status.HEALTHY
-
-
-def test_status_without_latency_data_is_judged_on_availability() -> None:
-    assert slo.status(100.0, None, 0.0, DEFAULTS) is Status.HEALTHY
-
-
-def test_the_same_numbers_against_a_stricter_target() -> None:
-    strict = Target(availability=99.9, p95_ms=100.0)
-    assert slo.status(99.5, 50.0, 0.5, DEFAULTS) is Status.HEALTHY
-    assert slo.status(99.5, 50.0, 0.5, strict) is Status.CRITICAL
-    assert slo.status(99.95, 150.0, 0.05, strict) is Status.WARNING
 
 
 @pytest.mark.parametrize(
