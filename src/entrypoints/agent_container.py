@@ -56,6 +56,7 @@ def loop_options(settings: AgentSettings) -> LoopOptions:
         interval=settings.interval,
         cycles=settings.cycles,
         flush_timeout=settings.flush_timeout,
+        state_max_age=settings.state_max_age,
     )
 
 

@@ -52,6 +52,11 @@ class AgentSettings(ProcessSettings):
     state_file: str | None = Field(
         None, description="file keeping counter state across restarts (none: a restart loses one interval)"
     )
+    state_max_age: Duration = Field(
+        3600.0, ge=0,
+        description="oldest saved state resumed, measured from its last scrape "
+        "(older: the first scrape is a baseline; 0: no bound)",
+    )
     agent_listen: str = Field(
         "0.0.0.0:9464",
         description="HOST:PORT serving /healthz and /metrics (empty: off)",

@@ -81,6 +81,7 @@ def state_document(state: SavedState) -> dict[str, Any]:
         "format": STATE_FORMAT,
         "cluster_id": state.cluster_id,
         "saved_at": state.saved_at,
+        "scraped_at": state.scraped_at,
         "collect": state.collect,
         "pending": snapshot_json(pending).decode() if pending is not None else None,
     }
@@ -92,7 +93,7 @@ def state_from_document(document: dict[str, Any]) -> SavedState | None:
     if document.get("format") != STATE_FORMAT or not isinstance(collect, dict):
         log.warning("saved state has an unknown layout; starting fresh")
         return None
-    saved_at = document.get("saved_at")
+    saved_at = _seconds(document.get("saved_at"))
     pending = None
     text = document.get("pending")
     if isinstance(text, str):
@@ -103,6 +104,12 @@ def state_from_document(document: dict[str, Any]) -> SavedState | None:
     return SavedState(
         cluster_id=str(document.get("cluster_id")),
         collect=collect,
-        saved_at=saved_at if isinstance(saved_at, int | float) else None,
+        saved_at=saved_at,
         pending=pending,
+        scraped_at=_seconds(document.get("scraped_at")),
     )
+
+
+def _seconds(value: object) -> float | None:
+    """A time in the file, or None when absent or not a number (a file of an earlier version)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

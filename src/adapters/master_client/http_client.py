@@ -36,6 +36,12 @@ RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 # waits in the spool (in order, within its bound) and goes out once fixed.
 SYSTEMIC_CLIENT_STATUSES = frozenset({401, 403, 404})
 MAX_MESSAGE_CHARS = 500
+# The master (uvicorn, 5 s by default) closes a keep-alive connection idle for its
+# timeout. Dropping ours well before means the pool never hands out one the master
+# is closing at that very moment.
+KEEPALIVE_EXPIRY = 2.0
+# How a request on a connection the master has just closed fails: no answer, a reset.
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,8 @@ class HttpMasterClient:
     a retryable ``DeliveryError``. 401, 403 and 404 are raised at once, still
     retryable (see SYSTEMIC_CLIENT_STATUSES). Any other 4xx is raised at once as
     non-retryable with the master's message. Any 2xx is success, including the
-    master's answer to a re-sent snapshot it already stored.
+    master's answer to a re-sent snapshot it already stored. A reused keep-alive
+    connection found closed is retried at once on a new one, uncounted (see ``_post``).
     """
 
     def __init__(
@@ -103,6 +110,7 @@ class HttpMasterClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], object] | None = None,
         interrupt: threading.Event | None = None,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
     ) -> None:
         self._url = master_url.rstrip("/") + SNAPSHOT_PATH
         self._policy = policy or RetryPolicy()
@@ -113,7 +121,11 @@ class HttpMasterClient:
         headers = {"Content-Type": "application/json", "User-Agent": "meshslo-agent"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.Client(headers=headers, timeout=timeout, transport=transport)
+        self._http = httpx.Client(
+            headers=headers, timeout=timeout, transport=transport,
+            limits=httpx.Limits(keepalive_expiry=keepalive_expiry),
+        )
+        self._answered = False  # a response came back since the last failure: its connection is pooled
 
     @property
     def url(self) -> str:
@@ -147,7 +159,7 @@ class HttpMasterClient:
 
     def _attempt(self, body: bytes) -> None:
         try:
-            response = self._http.post(self._url, content=body)
+            response = self._post(body)
         except httpx.TimeoutException as error:
             raise _Retryable(f"timed out ({type(error).__name__})") from error
         except httpx.HTTPError as error:
@@ -172,6 +184,32 @@ class HttpMasterClient:
                 retryable=True,
             )
         raise DeliveryError(f"master at {self._url} refused the snapshot: {message}", retryable=False)
+
+    def _post(self, body: bytes) -> httpx.Response:
+        """POST once; if a reused keep-alive connection turns out closed by the master, POST
+        again at once on a new one, outside the retry budget. That is the pool's race with
+        the master's keep-alive timeout, not the master failing; and should the first
+        request have been stored after all, the master ignores the repeat (idempotent)."""
+        connected: list[str] = []
+
+        # httpcore reports each new connection through the trace extension: none seen
+        # means the request went out on a pooled one.
+        def trace(event: str, info: dict[str, object]) -> None:
+            if event.startswith("connection.connect_"):
+                connected.append(event)
+
+        reused = self._answered
+        self._answered = False
+        try:
+            response = self._http.post(self._url, content=body, extensions={"trace": trace})
+        except STALE_CONNECTION_ERRORS as error:
+            if not reused or connected:  # a new connection failed: a real failure
+                raise
+            log.debug("reused connection to the master was closed (%s: %s); sending again on a new one",
+                      type(error).__name__, error)
+            response = self._http.post(self._url, content=body)
+        self._answered = True
+        return response
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

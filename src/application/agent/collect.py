@@ -217,6 +217,10 @@ class CollectUseCase:
             "counters": self._deltas.export_state(),
         }
 
+    @property
+    def last_scrape_time(self) -> float | None:
+        return float(self._last_timestamp) if self._last_timestamp is not None else None
+
     def restore_state(self, state: dict[str, Any]) -> None:
         """Resume from :meth:`export_state`; raises ValueError for a state this version cannot read."""
         if state.get("version") != STATE_VERSION:

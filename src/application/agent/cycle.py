@@ -9,6 +9,11 @@ ignores the repeat (it is idempotent on cluster and timestamp); if not, the
 interval is not lost. Either way the first cycle after the restart covers
 exactly the downtime. A clean shutdown saves the state without ``pending``,
 so nothing is ever re-sent after one.
+
+A state older than ``state_max_age`` is not resumed: one delta spanning hours
+would smear an outage's traffic over a single interval, so the first scrape is
+a baseline instead. Its ``pending`` snapshot is still re-delivered, being an
+interval already counted.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class LoopOptions:
     interval: float
     cycles: int = 0  # 0: until stopped
     flush_timeout: float = 30.0
+    state_max_age: float = 3600.0  # seconds since the saved state's scrape; 0: no bound
 
     @property
     def flush_pause(self) -> float:
@@ -237,6 +243,16 @@ class AgentLoop:
                 saved.cluster_id, self._options.cluster_id,
             )
             return
+        age = self._state_age(saved)
+        bound = self._options.state_max_age
+        if bound > 0 and age is not None and age > bound:
+            log.warning(
+                "saved state is %.0fs old (since its last scrape), more than the %.0fs bound "
+                "(--state-max-age): its counters are not used, the first scrape is a baseline",
+                age, bound,
+            )
+            self._recovered = saved.pending
+            return
         try:
             self._collector.restore_state(saved.collect)
         except Exception as error:
@@ -245,6 +261,12 @@ class AgentLoop:
             return
         log.info("restored counter state saved at %s", saved.saved_at)
         self._recovered = saved.pending
+
+    def _state_age(self, saved: SavedState) -> float | None:
+        """Seconds since the scrape the state belongs to; a file written before that time was
+        recorded only has its save time (a little later, so never an over-estimate)."""
+        reference = saved.scraped_at if saved.scraped_at is not None else saved.saved_at
+        return None if reference is None else self._wall() - reference
 
     def redeliver_recovered(self) -> None:
         """Hand over the snapshot the previous run saved with its state but may not have delivered."""
@@ -275,6 +297,7 @@ class AgentLoop:
             collect=self._collector.export_state(),
             saved_at=self._wall(),
             pending=pending,
+            scraped_at=self._collector.last_scrape_time,
         )
         try:
             self._state_store.save(state)

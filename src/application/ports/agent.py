@@ -65,6 +65,11 @@ class Collector(Protocol):
 
     def export_state(self) -> dict[str, Any]: ...
 
+    @property
+    def last_scrape_time(self) -> float | None:
+        """When the scrape the exported state belongs to was taken (None before the first)."""
+        ...
+
     def restore_state(self, state: dict[str, Any]) -> None: ...
 
 

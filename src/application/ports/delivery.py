@@ -53,13 +53,15 @@ class SavedState:
     """What the agent keeps between runs.
 
     ``collect`` is the collect use case's own state (its counters' previous values);
-    ``pending`` the snapshot built from it, while it may not have been delivered yet.
+    ``pending`` the snapshot built from it, while it may not have been delivered yet;
+    ``scraped_at`` the time of the last good scrape those counters come from.
     """
 
     cluster_id: str
     collect: dict[str, Any]
     saved_at: float | None = None
     pending: SLOSnapshot | None = None
+    scraped_at: float | None = None
 
 
 class StateStore(Protocol):

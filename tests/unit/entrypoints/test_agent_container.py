@@ -13,7 +13,7 @@ from adapters.exposition.parser import ExpositionParser
 from adapters.ingress_routes.none import NoRouteSource
 from adapters.master_client.http_client import HttpMasterClient
 from domain.series import Scrape
-from entrypoints.agent_container import AgentContainer
+from entrypoints.agent_container import AgentContainer, loop_options
 from entrypoints.agent_settings import AgentSettings
 
 SERIES = ('otel_response_total{namespace="shop",deployment="checkout",pod="p1",direction="inbound",'
@@ -60,6 +60,11 @@ def test_wires_settings_into_the_real_adapters(tmp_path: Path) -> None:
     assert container.loop() is container.loop()
     assert container.http_server() is None
     assert container.parser().prefix == "otel_"
+
+
+def test_the_state_age_bound_reaches_the_loop(tmp_path: Path) -> None:
+    assert loop_options(settings(tmp_path)).state_max_age == 3600.0
+    assert loop_options(settings(tmp_path, state_max_age="10m")).state_max_age == 600.0
 
 
 def test_no_state_file_means_no_state_store(tmp_path: Path) -> None:

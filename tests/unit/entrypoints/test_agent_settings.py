@@ -18,7 +18,7 @@ SPEC_ENVS = {
     "probe_compensation": "MESHSLO_PROBE_COMPENSATION", "interval": "MESHSLO_INTERVAL",
     "scrape_timeout": "MESHSLO_SCRAPE_TIMEOUT", "cycles": "MESHSLO_CYCLES", "routes": "MESHSLO_ROUTES",
     "spool_dir": "MESHSLO_SPOOL_DIR", "spool_max": "MESHSLO_SPOOL_MAX", "state_file": "MESHSLO_STATE_FILE",
-    "agent_listen": "MESHSLO_AGENT_LISTEN",
+    "agent_listen": "MESHSLO_AGENT_LISTEN", "state_max_age": "MESHSLO_STATE_MAX_AGE",
 }
 
 
@@ -48,6 +48,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.routes == "kubernetes"
     assert settings.spool_dir == "./spool" and settings.spool_max == 10000
     assert settings.state_file is None
+    assert settings.state_max_age == 3600.0
     assert settings.agent_listen == "0.0.0.0:9464"
 
 
@@ -63,6 +64,7 @@ def test_every_setting_reads_its_documented_environment_variable(
         "scrape_timeout": ("500ms", 0.5), "cycles": ("3", 3), "routes": ("file:/r.yaml", "file:/r.yaml"),
         "spool_dir": ("/var/spool/m", "/var/spool/m"), "spool_max": ("5", 5),
         "state_file": ("/var/lib/m/state.json", "/var/lib/m/state.json"), "agent_listen": ("", ""),
+        "state_max_age": ("90m", 5400.0),
     }
     raw, expected = values[field]
     monkeypatch.setenv(env, raw)
@@ -107,6 +109,8 @@ def test_config_file(tmp_path: Path) -> None:
         (["--health-url", "13133"], "--health-url"),
         (["--log-level", "loud"], "--log-level"),
         (["--spool-dir", " "], "--spool-dir"),
+        (["--state-max-age", "-1h"], "--state-max-age"),
+        (["--state-max-age", "a while"], "--state-max-age"),
     ],
 )
 def test_bad_values_exit_2_naming_the_flag(
@@ -130,3 +134,13 @@ def test_cluster_id_must_be_acceptable_to_the_master(
 def test_empty_optional_values_mean_none() -> None:
     settings = load("--cluster-id", "c1", "--ingest-token", "", "--state-file", "", "--kubeconfig", "")
     assert settings.ingest_token is None and settings.state_file is None and settings.kubeconfig is None
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("30m", 1800.0), ("2h", 7200.0)])
+def test_state_max_age_is_a_duration_from_flag_or_config_file(
+    value: str, seconds: float, tmp_path: Path
+) -> None:
+    assert load("--cluster-id", "c1", "--state-max-age", value).state_max_age == seconds
+    config = tmp_path / "agent.toml"
+    config.write_text(f'cluster_id = "c1"\nstate_max_age = "{value}"\n')
+    assert load("--config", str(config)).state_max_age == seconds

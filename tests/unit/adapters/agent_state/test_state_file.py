@@ -51,3 +51,13 @@ def test_unwritable_location_raises_a_state_file_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StateFileError, match="cannot write state file"):
         StateFile(blocker / "state.json").save(SavedState("c1", {"a": 1}))
+
+
+def test_the_scrape_time_round_trips_and_is_none_in_a_file_without_it(tmp_path: Path) -> None:
+    store = StateFile(tmp_path / "state.json")
+    state = SavedState("c1", {"last": 1764000000}, saved_at=1764000031.5, scraped_at=1764000030.0)
+    store.save(state)
+    assert store.load() == state
+    # A file written before the scrape time was recorded: only its save time is known.
+    (tmp_path / "state.json").write_text('{"format": 1, "cluster_id": "c1", "collect": {}, "saved_at": 17}')
+    assert store.load() == SavedState("c1", {}, saved_at=17.0, scraped_at=None)

@@ -133,6 +133,10 @@ class FakeCounterCollector:
     def export_state(self) -> dict[str, Any]:
         return {"last": list(self.last) if self.last else None}
 
+    @property
+    def last_scrape_time(self) -> float | None:
+        return float(self.last[0]) if self.last else None
+
     def restore_state(self, state: dict[str, Any]) -> None:
         last = state["last"]
         self.last = (int(last[0]), int(last[1])) if last else None

@@ -98,11 +98,14 @@ def test_state_survives_a_restart() -> None:
     collect = use_case(
         scrape(100, [(ok("a"), 10.0), (ok("b"), 3.0)]), scrape(130, [(ok("a"), 12.0), (ok("b"), 3.0)])
     )
+    assert collect.last_scrape_time is None
     collect.run()
     collect.run()
+    assert collect.last_scrape_time == 130.0  # the time the state's counters were read
     state = collect.export_state()
     restarted = use_case(scrape(160, [(ok("a"), 20.0), (ok("b"), 1.0)]))
     restarted.restore_state(state)
+    assert restarted.last_scrape_time == 130.0
     data = restarted.run().data
     assert data is not None
     # a: 12 → 20; b restarted: 3 → 1 counts 1.
