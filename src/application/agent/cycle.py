@@ -192,6 +192,11 @@ class AgentLoop:
             if outcome is Outcome.IN_MEMORY:
                 self._cycle_failed("snapshot could not be spooled")
                 return
+            if self._state_dirty:
+                # The state could not be saved before the send (an earlier snapshot was held
+                # only in memory); now that everything is delivered or on disk it must be, or
+                # a restart would resume from the older state and count this interval twice.
+                self._persist(pending=None)
         else:
             reason = result.stats.no_data_reason or "first scrape: counters remembered"
             log.info("nothing to send this cycle (%s)", reason)
