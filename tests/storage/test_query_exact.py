@@ -285,11 +285,11 @@ def test_domains(service: SloQueryService) -> None:
     assert summary.avg_latency == approx(46500 / 240)
     assert [(m.method, m.requests) for m in summary.methods] == [
         ("GET", 195), ("POST", 5), ("DELETE", 20), ("PATCH", 20)]
-    assert domain.status == "warning"  # above 75 %, p95 under 2 s, but error rate above 1 %
+    assert domain.status == "healthy"  # above 75 %, p95 under 2 s (a 10 % error rate alone no longer warns)
     assert domain.error_budget == approx((25 - 25 / 240 * 100) / 25 * 100)
 
     totals = view.summary
-    assert (totals.total_domains, totals.status_counts.warning, totals.status_counts.critical) == (1, 1, 0)
+    assert (totals.total_domains, totals.status_counts.healthy, totals.status_counts.critical) == (1, 1, 0)
     assert (totals.total_requests, totals.errors) == (250, 25)  # the unrouted backend counts too
     assert totals.rps == approx(250 / 60)
     assert totals.unrouted_service_keys == ["shop-orphan-80"]

@@ -22,15 +22,16 @@ def record(window: str = "1d", availability: float = 99.0, **overrides: object) 
 
 def test_prefers_1d_then_7d_then_30d() -> None:
     chosen = effective_target([record("30d", 90.0), record("7d", 99.5), record("1d", 99.9)], DEFAULTS)
-    assert (chosen.window, chosen.target.availability, chosen.is_default) == ("1d", 99.9, False)
+    assert (chosen.window, chosen.availability, chosen.is_default) == ("1d", 99.9, False)
     chosen = effective_target([record("30d", 90.0), record("7d", 99.5)], DEFAULTS)
-    assert (chosen.window, chosen.window_seconds) == ("7d", 7 * 86400)
+    assert (chosen.window, chosen.window_start(10 * 86400)) == ("7d", 3 * 86400)
     assert effective_target([record("30d", 90.0)], DEFAULTS).window == "30d"
 
 
 def test_defaults_over_one_day_without_a_target() -> None:
     chosen = effective_target([], DEFAULTS)
-    assert (chosen.target, chosen.window, chosen.is_default) == (DEFAULTS, "1d", True)
+    assert (chosen.availability, chosen.p95_ms, chosen.window, chosen.is_default) == (
+        DEFAULTS.availability, DEFAULTS.p95_ms, "1d", True)
 
 
 def test_valid_targets_pass_unchanged() -> None:
@@ -66,7 +67,7 @@ def test_invalid_target_lists_every_problem_as_the_api_reports_them() -> None:
     assert refused.value.problems == target_problems("service", "cart", "2d", 100.0, 200.0)
     assert refused.value.problems == [
         "a service target key is 'namespace/name', got 'cart'",
-        "window must be one of 1d, 7d, 30d, got '2d'",
+        "window must be one of 1d, 7d, 28d, 30d, week, month, got '2d'",
         "availability_target must be above 0 and below 100 (percent), got 100.0",
     ]
     assert str(refused.value).startswith("key: a service target key")
@@ -80,7 +81,7 @@ def test_target_table_resolves_each_key_and_falls_back_to_later_keys_then_defaul
     )
     assert (table.find("service", "shop/cart").window, table.find("service", "shop/cart").is_default) == (
         "7d", False)
-    assert table.find("ingress", "ns-svc-80", "shop.example.com").target.availability == 99.0
+    assert table.find("ingress", "ns-svc-80", "shop.example.com").availability == 99.0
     assert table.find("ingress", "ns-svc-80") == table.default == effective_target([], DEFAULTS)
     assert table.keys("service") == {"shop/cart"} and table.keys("ingress") == {"shop.example.com"}
     assert table.windows("service") == {"1d", "7d"} and table.windows("ingress") == {"1d", "7d"}

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from domain.targets import TARGET_WINDOWS, StatusChange, TargetRecord
+from domain.slo_windows import ROLLING_WINDOWS
+from domain.targets import StatusChange, TargetRecord
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
 
@@ -31,10 +32,10 @@ class FakeStats:
     cluster_ids: list[str] = field(default_factory=lambda: ["c1"])
 
     def set_workloads(self, cluster: str, window: str, totals: dict[tuple[str, str], WorkloadTotals]) -> None:
-        self.workloads[(cluster, TARGET_WINDOWS[window])] = totals
+        self.workloads[(cluster, ROLLING_WINDOWS[window])] = totals
 
     def set_backends(self, cluster: str, window: str, totals: dict[str, IngressTotals]) -> None:
-        self.backends[(cluster, TARGET_WINDOWS[window])] = totals
+        self.backends[(cluster, ROLLING_WINDOWS[window])] = totals
 
     def clusters(self) -> list[str]:
         return list(self.cluster_ids)
