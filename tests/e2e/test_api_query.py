@@ -191,7 +191,8 @@ def test_targets_round_trip_and_validation(client: TestClient) -> None:
             "availability_target": 99.5, "p95_target_ms": 200}
     stored = client.put("/api/v2/slo/targets", json=body, headers=AUTH)
     assert stored.status_code == 200, stored.text
-    assert stored.json() == {**body, "p95_target_ms": 200.0, "updated_at": NOW}
+    assert stored.json() == {**body, "p95_target_ms": 200.0, "updated_at": NOW, "latency_threshold_ms": None,
+                             "latency_target": None, "alerting": True}
     again = client.put("/api/v2/slo/targets", json={**body, "availability_target": 99.9}, headers=AUTH)
     assert again.json()["availability_target"] == 99.9
     listed = client.get("/api/v2/slo/targets?cluster_id=c1&target_type=service", headers=AUTH).json()
@@ -208,7 +209,7 @@ def test_targets_round_trip_and_validation(client: TestClient) -> None:
     refused = client.put("/api/v2/slo/targets", json=bad, headers=AUTH)
     assert refused.status_code == 422
     detail = refused.json()["detail"]
-    for part in ("target_type must be one of service, ingress", "window must be one of 1d, 7d, 30d",
+    for part in ("target_type must be one of service, ingress", "window must be one of 1d, 7d, 28d, 30d, week, month",
                  "availability_target must be above 0 and below 100", "p95_target_ms must be a positive"):
         assert part in detail
     for field, value in (("availability_target", 0), ("availability_target", -3), ("p95_target_ms", -1)):
