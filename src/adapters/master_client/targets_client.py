@@ -41,14 +41,14 @@ class HttpTargetsApi:
             return response
         detail = master_message(response)
         if status == 401:
-            raise TargetsApiError(f"{what}: the master wants a valid token (401: {detail}); "
+            raise TargetsApiError(f"{what}: the master wants a valid token ({detail}); "
                                   "set --admin-token or MESHSLO_ADMIN_TOKEN")
         if status == 403:
-            raise TargetsApiError(f"{what}: this token may not do that (403: {detail}); "
+            raise TargetsApiError(f"{what}: this token may not do that ({detail}); "
                                   "writes need the admin token")
         if status == 422:
-            raise TargetsApiError(f"{what}: the master refused it (422): {detail}")
-        raise TargetsApiError(f"{what}: the master answered {status}: {detail}")
+            raise TargetsApiError(f"{what}: the master refused it ({detail})")
+        raise TargetsApiError(f"{what}: the master answered {detail}")
 
     def _json(self, response: httpx.Response, what: str) -> Any:
         try:
