@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from adapters.slo_files import native, openslo
@@ -16,6 +17,8 @@ FORMATS = ("native", "openslo")
 def read_text(text: str, source: str) -> list[WireTarget]:
     """Every target of the file; OpenSLO when any document says ``apiVersion: openslo/...``."""
     documents = load_documents(text, source)
+    if len(documents) == 1 and isinstance(documents[0], list) and openslo.is_openslo(documents[0]):
+        documents = documents[0]  # JSON: one array of OpenSLO documents
     problems = Problems(source)
     reader = openslo if openslo.is_openslo(documents) else native
     targets = reader.targets_from_documents(documents, problems)
@@ -35,7 +38,7 @@ class SloFiles:
     def read(self, path: str) -> list[WireTarget]:
         source = Path(path).name if path != "-" else "stdin"
         try:
-            text = Path(path).read_text(encoding="utf-8") if path != "-" else _stdin()
+            text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
         except (OSError, UnicodeDecodeError) as error:
             raise SloFileError([f"{path}: cannot read: {error}"]) from None
         return read_text(text, source)
@@ -43,8 +46,3 @@ class SloFiles:
     def write(self, targets: list[WireTarget], format_name: str) -> str:
         return write_text(targets, format_name)
 
-
-def _stdin() -> str:
-    import sys
-
-    return sys.stdin.read()

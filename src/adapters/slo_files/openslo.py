@@ -305,8 +305,6 @@ def merge(objectives: list[Objective], problems: Problems) -> list[WireTarget]:
 
 
 def targets_from_documents(documents: list[Any], problems: Problems) -> list[WireTarget]:
-    if len(documents) == 1 and isinstance(documents[0], list):
-        documents = documents[0]  # JSON: one array of documents
     indicators: dict[str, Indicator | None] = {}
     slos: list[tuple[dict[str, Any], str]] = []
     for index, document in enumerate(documents):

@@ -23,7 +23,7 @@ def target_id(target: WireTarget) -> TargetId:
 
 
 def describe_id(target: WireTarget) -> str:
-    cluster = target["cluster_id"] or "(the only cluster)"
+    cluster = target["cluster_id"] or "(cluster not set)"
     return f"{cluster} {target['target_type']} {target['key']} {target['window']}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -204,3 +205,9 @@ def test_merged_slos_must_agree_on_the_p95_warning() -> None:
 def test_one_bad_document_among_good_ones_fails_the_file() -> None:
     problems = problems_of(slo("good", sli="availability"), slo("bad", budgetingMethod="RatioTimeslices"))
     assert len(problems) == 1 and problems[0].startswith('openslo.yaml: SLO "bad": spec.budgetingMethod')
+
+
+def test_json_documents_read_too_one_array_or_one_document() -> None:
+    (target,) = read_text(json.dumps([slo()]), "openslo.json")
+    assert read_text(json.dumps(slo()), "openslo.json") == [target]
+    assert target["latency_threshold_ms"] == 250.0

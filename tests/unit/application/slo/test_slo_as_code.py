@@ -119,7 +119,7 @@ def test_targets_without_a_cluster_go_to_the_only_cluster(tmp_path: Path) -> Non
     several = FakeTargetsApi(clusters=["demo", "eu-1"])
     run = Run(several)
     assert run.use_case.apply(write(tmp_path, text)) == EXIT_INVALID
-    assert run.err[0] == ("error: (the only cluster) service shop/cart 1d: cluster_id: not set, and the "
+    assert run.err[0] == ("error: (cluster not set) service shop/cart 1d: cluster_id: not set, and the "
                           "master knows 2 clusters (demo, eu-1): set cluster_id "
                           "(OpenSLO: metadata.labels.cluster)")
     assert several.writes == []
