@@ -15,6 +15,7 @@ COMMANDS = {
     "master": ("entrypoints.master_cmd", "store snapshots, evaluate SLOs, serve the API and dashboard"),
     "demo": ("entrypoints.demo_cmd", "run a master, a simulated cluster and an agent locally"),
     "simulate": ("entrypoints.simulate_cmd", "serve a simulated cluster's metrics endpoint"),
+    "slo": ("entrypoints.slo_cmd", "SLOs as code: apply a file of targets, or export them"),
 }
 
 
