@@ -209,7 +209,8 @@ def test_targets_round_trip_and_validation(client: TestClient) -> None:
     refused = client.put("/api/v2/slo/targets", json=bad, headers=AUTH)
     assert refused.status_code == 422
     detail = refused.json()["detail"]
-    for part in ("target_type must be one of service, ingress", "window must be one of 1d, 7d, 28d, 30d, week, month",
+    for part in ("target_type must be one of service, ingress",
+                 "window must be one of 1d, 7d, 28d, 30d, week, month",
                  "availability_target must be above 0 and below 100", "p95_target_ms must be a positive"):
         assert part in detail
     for field, value in (("availability_target", 0), ("availability_target", -3), ("p95_target_ms", -1)):

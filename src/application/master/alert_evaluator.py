@@ -98,8 +98,9 @@ class AlertEvaluator:
         if self._settings.on_defaults:
             with_target = {(t.target_type, t.key) for t in stored}
             for target_type, key in sorted(traffic.keys() - with_target):
-                chosen.append(default_target(cluster_id, target_type, key,
-                                             self._settings.default_availability, self._settings.default_p95_ms))
+                settings = self._settings
+                chosen.append(default_target(cluster_id, target_type, key, settings.default_availability,
+                                             settings.default_p95_ms))
         return chosen
 
     def _run_cluster(
