@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from application.ports.query import RouteInfo
 from application.query.base import QueryBase
 from application.query.errors import NotFound
-from application.query.history import history_plan
+from application.query.history import history_plan, point_rate
 from application.query.shaping import (
     distribution,
     finite,
@@ -79,7 +79,7 @@ class DomainQueries(QueryBase):
         points = [
             DomainHistoryPointView(
                 timestamp=interval.end,
-                rps=slo.rate_per_second(interval.totals.requests, interval.covered_seconds),
+                rps=point_rate(interval.totals.requests, interval.covered_seconds),
                 total_requests=interval.totals.requests,
                 errors=interval.totals.errors,
                 availability=finite(interval.totals.availability),

@@ -146,7 +146,7 @@ def test_service_detail_history_and_budget() -> None:
     view = _service(store, targets).service_detail(None, 1000, 1000 + 7200, "ns", "a")
     assert ("history", 1000, 8200, 120, False) in store.calls  # 2 h: raw rows, 2-minute points
     assert view.error_budget == pytest.approx((2 - 1) / 2 * 100)
-    assert [p.rps for p in view.history] == [2.0, 0.0]  # 20 requests over 10 covered seconds; empty point
+    assert [p.rps for p in view.history] == [2.0, None]  # 20 requests over 10 covered s; no snapshot
     assert view.history[1].p95 is None and view.history[1].availability is None
     with pytest.raises(NotFound):
         _service(store).service_detail(None, 0, 10, "ns", "missing")
