@@ -46,7 +46,11 @@ from application.query.errors import (
     UnknownCluster,
 )
 
-router = APIRouter(tags=["query"], dependencies=[Depends(require_read_token)])
+router = APIRouter(
+    tags=["query"],
+    dependencies=[Depends(require_read_token)],
+    responses={503: {"description": "the database is unavailable; the message names it"}},
+)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
