@@ -8,14 +8,13 @@ and one INFO line when it ends, not a traceback per request.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin_connect
-from tests.e2e.test_master_process import RunningMaster, start_master, stop_master
+from tests.conftest import _postgres_admin_connect, fresh_postgres_database, postgres_url_of
+from tests.e2e.test_master_process import RunningMaster, running_master
 from tests.storage.snapshot_builders import snapshot
 
 pytestmark = pytest.mark.e2e
@@ -29,35 +28,21 @@ READS = ("/api/v2/clusters", "/api/v2/slo/mesh/topology", "/api/v2/slo/domains/v
 @pytest.fixture
 def database() -> Iterator[str]:
     """A PostgreSQL database of its own (it is renamed away during the test)."""
-    try:
-        admin = _postgres_admin_connect()
-    except Exception as error:  # no server answering: skip, loudly
-        pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL} ({error})")
-    name = f"meshslo_outage_{uuid.uuid4().hex[:10]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with _postgres_admin_connect() as admin:
-            for stale in (name, f"{name}_away"):
-                admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+    with fresh_postgres_database("meshslo_outage") as name:
+        try:
+            yield name
+        finally:
+            with _postgres_admin_connect() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}_away" WITH (FORCE)')
 
 
 @pytest.fixture
 def master(database: str, tmp_path: Path) -> Iterator[RunningMaster]:
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
-    running = start_master(
-        ["--database-url", url, "--ingest-token", "ingest-outage", "--read-token", "read-outage",
-         # Jobs would log their own failures: out of the way for the length of the test.
-         "--aggregate-interval", "1h", "--status-interval", "1h", "--cleanup-interval", "1h"],
-        tmp_path,
-    )
-    try:
+    tokens = ["--ingest-token", "ingest-outage", "--read-token", "read-outage"]
+    # Jobs would log their own failures: out of the way for the length of the test.
+    quiet = ["--aggregate-interval", "1h", "--status-interval", "1h", "--cleanup-interval", "1h"]
+    with running_master(["--database-url", postgres_url_of(database), *tokens, *quiet], tmp_path) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            stop_master(running)
 
 
 def _take_away(database: str) -> None:

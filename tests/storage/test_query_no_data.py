@@ -9,31 +9,13 @@ cluster ``c1`` sent snapshots ending at TS1 (with ``shop/idle`` idle) and TS2
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from pytest import approx
-from sqlalchemy import Engine
-from tests.storage.query_dataset import aggregate, ingest, service_of
-from tests.storage.test_query_exact import SNAPSHOTS, TS1, TS2, H
+from tests.storage.test_query_exact import TS1, TS2, H
+from tests.storage.test_query_exact import service as service  # the same store, raw and rolled up
 
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
 from application.query.service import SloQueryService
 
 RATIOS = ("p95", "error_rate", "availability", "mtls_percent")
-
-
-@pytest.fixture(params=["raw rows", "hourly rollups"])
-def service(request: pytest.FixtureRequest, database_url: str) -> Iterator[SloQueryService]:
-    engine: Engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    for document in SNAPSHOTS:
-        ingest(engine, document)
-    if request.param == "hourly rollups":
-        aggregate(engine, now=TS2 + 3600)
-    yield service_of(engine)
-    engine.dispose()
 
 
 def test_service_points_without_snapshots_are_none(service: SloQueryService) -> None:
