@@ -323,7 +323,7 @@ def test_history_has_empty_intervals(service: SloQueryService) -> None:
     filled = {p.timestamp: p.total_requests for p in view.history if p.total_requests}
     assert filled == {TS1: 100, TS2: 100}
     empty = next(p for p in view.history if p.timestamp == H)
-    assert (empty.rps, empty.p95, empty.availability) == (0.0, None, None)
+    assert (empty.rps, empty.p95, empty.availability) == (None, None, None)  # no snapshot: no data
 
 
 def test_ranges_without_data_answer_empty_not_errors(service: SloQueryService) -> None:

@@ -70,6 +70,14 @@ class QueryStore(StatsReader, Protocol):
 
     def edge_totals(self, cluster_id: str, start: int, end: int) -> dict[EdgeKey, EdgeTotals]: ...
 
+    def workload_reported(self, cluster_id: str, key: WorkloadKey) -> bool:
+        """Whether any stored row (raw or hourly, own traffic or a call edge) names this workload."""
+        ...
+
+    def backend_reported(self, cluster_id: str, service_key: str) -> bool:
+        """Whether any stored row (raw or hourly) holds traffic of this ingress backend."""
+        ...
+
     def ingress_totals(
         self, cluster_id: str, start: int, end: int, service_keys: Collection[str] | None = None
     ) -> dict[str, IngressTotals]: ...
@@ -134,5 +142,11 @@ class QueryService(Protocol):
         ...
 
     def status_history(
-        self, cluster_id: str | None, target_type: str | None, key: str | None, since: int | None, limit: int
+        self,
+        cluster_id: str | None,
+        target_type: str | None,
+        key: str | None,
+        since: int | None,
+        limit: int,
+        until: int | None = None,
     ) -> list[StatusChange]: ...
