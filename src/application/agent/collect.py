@@ -153,14 +153,17 @@ class CollectUseCase:
     ) -> Layout | None:
         """What the next scrapes of this layout will classify to; None when they cannot be done by
         position (no layout, or a series given twice: only its first sample counts)."""
-        if scrape.layout is None or stats.duplicate_series:
+        if scrape.layout is None:
+            return None
+        keys = tuple(series.key for series, _ in kept)
+        if len(set(keys)) != len(keys):
             return None
         role_of = self._classifier.known_roles().__getitem__
         return Layout(
             token=scrape.layout,
             positions=positions,
-            slots=[role_of(series.key).slot for series, _ in kept],  # type: ignore[union-attr]
-            keys=tuple(series.key for series, _ in kept),
+            slots=[role_of(key).slot for key in keys],  # type: ignore[union-attr]
+            keys=keys,
             series_kept=stats.series_kept,
             filtered=dict(stats.filtered),
             skipped=dict(stats.skipped),
