@@ -129,3 +129,16 @@ def test_a_repeated_order_is_taken_by_position() -> None:
             assert first_layout is not None
     assert collect._layout is first_layout  # the third scrape reused it: the positional path
     assert collect._deltas.aligned_with(first_layout)
+
+
+def test_a_version_1_state_is_resumed() -> None:
+    source = _Source(strip_layout=False)
+    collect = _use_case(source)
+    key = SERIES[0].removeprefix("otel_")
+    canonical = ExpositionParser("otel_").parse([f"{SERIES[0]} 1\n".encode()]).samples[0][0].key
+    assert key  # the collector's text; the state holds the canonical key
+    collect.restore_state({"version": 1, "last_timestamp": 100, "counters": {canonical: 10.0}})
+    source.body, source.timestamp = f"{SERIES[0]} 15\n".encode(), 130.0
+    data = collect.run().data
+    assert data is not None
+    assert sum(s.total_request_delta for s in data.services) == 5
