@@ -79,7 +79,8 @@ def test_columns_are_saved_as_a_series_file_written_once_and_binary_values(tmp_p
     assert series_file.stat().st_mtime_ns == written
     loaded = StateFile(tmp_path / "state.json").load()
     assert loaded is not None
-    assert loaded.collect == {"version": 2, "last_timestamp": 100, "series": list(series), "values": [2.0, 5.0]}
+    expected = {"version": 2, "last_timestamp": 100, "series": list(series), "values": [2.0, 5.0]}
+    assert loaded.collect == expected
     store.save(_columns_state(('c{y="2"}',), [3.0]))  # a new series set replaces the old file
     assert len(list(tmp_path.glob("state.json.series-*"))) == 1
 
