@@ -180,7 +180,8 @@ class Webhook:
 def running_prometheus(directory: Path, target: str) -> Iterator[str]:
     binary = shutil.which("prometheus")
     if binary is None:
-        pytest.skip("Prometheus is not installed (Debian package prometheus; scripts/setup.sh --dev installs it)")
+        pytest.skip("Prometheus is not installed (Debian package prometheus; "
+                    "scripts/setup.sh --dev installs it)")
     port = free_port()
     config = directory / "prometheus.yml"
     config.write_text(

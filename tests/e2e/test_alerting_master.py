@@ -96,8 +96,8 @@ def _key(labels: dict[str, str]) -> str:
 def test_prometheus_reads_the_same_budget_the_api_gives(rig: tuple[Master, str, Path]) -> None:
     master, _, directory = rig
     with running_prometheus(directory, f"127.0.0.1:{master.port}") as prometheus:
-        query = ('meshslo_slo_error_budget_remaining_ratio{cluster="%s",key="shop/slow",'
-                 'sli="availability",slo_window="30d"}' % CLUSTER)
+        query = (f'meshslo_slo_error_budget_remaining_ratio{{cluster="{CLUSTER}",key="shop/slow",'
+                 'sli="availability",slo_window="30d"}')
         [sample] = wait_until(lambda: promql(prometheus, query), 30, "the budget gauge in Prometheus")
         from_prometheus = float(sample["value"][1]) * 100
         [objective] = master.get("/api/v2/slo/budget", cluster_id=CLUSTER, target_type="service",
@@ -145,6 +145,7 @@ def test_alertmanager_down_for_several_rounds(tmp_path: Path) -> None:
         assert len(master.get("/api/v2/slo/alerts", state="firing")["alerts"]) == len(EXPECTED)
         assert 'meshslo_master_job_runs_total{job="alert_evaluator",result="failed"} 0.0' in master.metrics()
         with running_alertmanager(tmp_path, port=port) as alertmanager:
-            wait_until(lambda: _fired(_ours(alertmanager)) == EXPECTED, 30, "the alerts once back", master.log)
+            wait_until(lambda: _fired(_ours(alertmanager)) == EXPECTED, 30, "the alerts once back",
+                       master.log)
     finally:
         master.stop()
