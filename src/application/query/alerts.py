@@ -16,12 +16,12 @@ from application.ports.query import Interval
 from application.query.alert_views import AlertView, BudgetPointView, ObjectiveBudgetView
 from application.query.base import QueryBase
 from application.query.errors import InvalidInput
+from application.query.targets import _check_type
 from domain import alerts as alert_rules
 from domain.key_traffic import INGRESS, SERVICE, workload_key
 from domain.objectives import budget_remaining
 from domain.slo_windows import WINDOWS, window_range
 from domain.target_objectives import DEFAULT_ALERT_WINDOW, default_target, objectives_of
-from domain.targets import TARGET_TYPES
 from domain.totals import IngressTotals, WorkloadTotals
 
 ALERT_STATES = ("firing", "resolved", "all")
@@ -98,7 +98,3 @@ class AlertQueries(QueryBase):
         backends = {r.service_key for r in self._store.routes(cluster) if r.domain == key} or {key}
         return self._store.ingress_history(cluster, start, end, step, sorted(backends), hourly)
 
-
-def _check_type(target_type: str | None) -> None:
-    if target_type is not None and target_type not in TARGET_TYPES:
-        raise InvalidInput(f"target_type must be one of {', '.join(TARGET_TYPES)}, got {target_type!r}")
