@@ -23,10 +23,10 @@ WIRED_PACKAGES = ("adapters.api", "adapters.web")
 
 
 def _routers() -> list[Any]:
-    from adapters.api import query
+    from adapters.api import alerts, query
     from adapters.web import routes
 
-    return [ingest.router, health.router, query.router, routes.router, docs.router]
+    return [ingest.router, health.router, query.router, alerts.router, routes.router, docs.router]
 
 
 class Lifecycle(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from application.ports.stats import EdgeKey, StatsReader, WorkloadKey
+from application.query.alert_views import AlertView, ObjectiveBudgetView
 from application.query.views import (
     DomainDetailView,
     DomainHistoryView,
@@ -150,3 +151,15 @@ class QueryService(Protocol):
         limit: int,
         until: int | None = None,
     ) -> list[StatusChange]: ...
+
+    def alerts(
+        self, state: str, cluster_id: str | None, target_type: str | None, key: str | None
+    ) -> list[AlertView]:
+        """Burn-rate alerts newest first, with the labels and annotations as sent (SPEC §11)."""
+        ...
+
+    def budget(
+        self, cluster_id: str | None, target_type: str, key: str, window: str | None
+    ) -> list[ObjectiveBudgetView]:
+        """Each objective's remaining budget over its window as points, oldest first."""
+        ...
