@@ -125,6 +125,7 @@ class EffectiveTarget:
 
     record: TargetRecord
     is_default: bool
+    burning: bool = False  # a burn-rate alert of this key fires (SPEC §11): at least a warning
 
     @property
     def window(self) -> str:
@@ -159,7 +160,8 @@ def judge(target: EffectiveTarget, traffic: Sequence[Traffic], p95_ms: float | N
     the one rule the status checker and the query answers share (SPEC §10)."""
     reports = [evaluate(objective, target.window, traffic) for objective in target.objectives]
     requests = sum(item.requests for item in traffic)
-    return Judgement(status(requests, reports, p95_ms, target.p95_ms), headline_budget(reports), reports)
+    judged = status(requests, reports, p95_ms, target.p95_ms, burning=target.burning)
+    return Judgement(judged, headline_budget(reports), reports)
 
 
 def default_record(defaults: slo.Target) -> TargetRecord:
@@ -181,7 +183,13 @@ def effective_target(records: Iterable[TargetRecord], defaults: slo.Target) -> E
 class TargetTable:
     """A cluster's targets, each (target type, key) resolved to its effective target."""
 
-    def __init__(self, records: Iterable[TargetRecord], defaults: slo.Target) -> None:
+    def __init__(
+        self,
+        records: Iterable[TargetRecord],
+        defaults: slo.Target,
+        burning: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self._burning = frozenset(burning)
         grouped: dict[tuple[str, str], list[TargetRecord]] = defaultdict(list)
         for record in records:
             grouped[(record.target_type, record.key)].append(record)
@@ -189,12 +197,13 @@ class TargetTable:
         self.default = effective_target((), defaults)
 
     def find(self, target_type: str, *keys: str) -> EffectiveTarget:
-        """The target of the first of ``keys`` that has one, else the defaults."""
-        for key in keys:
-            found = self._effective.get((target_type, key))
-            if found is not None:
-                return found
-        return self.default
+        """The target of the first of ``keys`` that has one, else the defaults; marked burning
+        when the first key (the one judged) has a firing burn-rate alert."""
+        found = next((self._effective[(target_type, key)] for key in keys
+                      if (target_type, key) in self._effective), self.default)
+        if keys and (target_type, keys[0]) in self._burning:
+            return replace(found, burning=True)
+        return found
 
     def keys(self, target_type: str) -> set[str]:
         """Keys of this type with a target of their own."""

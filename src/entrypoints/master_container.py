@@ -86,11 +86,11 @@ class MasterContainer(containers.DeclarativeContainer):
         status_seconds=settings.provided.status_retention,
     )
     cleaner = providers.Singleton(Cleaner, retention_repository, retention)
-    status_checker = providers.Singleton(
-        StatusChecker, stats_reader, target_repository, status_repository, default_target
-    )
-    # Burn-rate alerts (SPEC §11).
+    # Burn-rate alerts (SPEC §11); a key with a firing alert is at least in warning.
     alert_repository = providers.Singleton(SqlAlertRepository, engine)
+    status_checker = providers.Singleton(
+        StatusChecker, stats_reader, target_repository, status_repository, default_target, alert_repository
+    )
     alert_notifiers = providers.Singleton(master_alerting.notifiers, settings)
     alert_metrics = providers.Singleton(
         AlertMetricsCollector, metrics.provided.registry,

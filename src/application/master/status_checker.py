@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from application.master.failures import JobPartlyFailed
+from application.ports.alerts import AlertStore, firing_keys
 from application.ports.jobs import StatusStore
 from application.ports.stats import StatsReader
 from application.ports.targets import TargetRepository
@@ -115,11 +116,13 @@ class StatusChecker:
         targets: TargetRepository,
         store: StatusStore,
         defaults: slo.Target,
+        alerts: AlertStore | None = None,
     ) -> None:
         self._stats = stats
         self._targets = targets
         self._store = store
         self._defaults = defaults
+        self._alerts = alerts
 
     def run(self, now: int) -> StatusReport:
         """Evaluate every cluster; raises ``JobPartlyFailed`` after the others if some failed."""
@@ -143,7 +146,8 @@ class StatusChecker:
         return report
 
     def evaluate_cluster(self, cluster_id: str, now: int) -> list[Evaluation]:
-        targets = TargetTable(self._targets.list(cluster_id), self._defaults)
+        burning = firing_keys(self._alerts, cluster_id)
+        targets = TargetTable(self._targets.list(cluster_id), self._defaults, burning)
         # One read per window in use: long windows are only read when a target asks for them.
         workloads = {
             w: self._stats.workload_totals(cluster_id, window_start(w, now), now)

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.alerts import Alert, AlertKey
+from domain.alerts import FIRING, Alert, AlertKey
 
 
 class NotificationFailed(Exception):
@@ -89,3 +89,10 @@ class AlertMetrics(Protocol):
     def evaluated(self, gauges: Sequence[ObjectiveGauge], firing: dict[str, int]) -> None:
         """Replace the objective gauges and the firing counts by severity with this round's."""
         ...
+
+
+def firing_keys(store: AlertStore | None, cluster_id: str) -> set[tuple[str, str]]:
+    """``(target_type, key)`` of the cluster's firing alerts: such keys are at least in warning."""
+    if store is None:
+        return set()
+    return {(a.id.target_type, a.id.key) for a in store.listing(state=FIRING, cluster_id=cluster_id)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from application.ports.alerts import AlertStore, firing_keys
 from application.ports.query import ClusterInfo, QueryStore
 from application.ports.targets import StatusHistoryRepository, TargetRepository
 from application.query.errors import ClusterRequired, NoClusters, UnknownCluster
@@ -20,7 +21,9 @@ class QueryBase:
         status_history: StatusHistoryRepository,
         defaults: slo.Target | None = None,
         clock: Callable[[], float] = time.time,
+        alerts: AlertStore | None = None,
     ) -> None:
+        self._alert_store = alerts
         self._store = store
         self._targets = targets
         self._status_history = status_history
@@ -43,7 +46,8 @@ class QueryBase:
         return cluster_id
 
     def _cluster_targets(self, cluster_id: str) -> TargetTable:
-        return TargetTable(self._targets.list(cluster_id=cluster_id), self._defaults)
+        return TargetTable(self._targets.list(cluster_id=cluster_id), self._defaults,
+                           firing_keys(self._alert_store, cluster_id))
 
 
 def host_key(domain: str) -> str:

@@ -32,6 +32,5 @@ class SloQueryService(MeshQueries, DomainQueries, TargetQueries, AlertQueries):
         alerts: AlertStore | None = None,
         public_url: str = "",
     ) -> None:
-        super().__init__(store, targets, status_history, defaults, clock)
-        self._alert_store = alerts
+        super().__init__(store, targets, status_history, defaults, clock, alerts)
         self._public_url = public_url

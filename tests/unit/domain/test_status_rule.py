@@ -80,3 +80,18 @@ def test_both_objectives_the_headline_budget_is_the_one_closest_to_spent() -> No
     judged = judge(effective_target([record], DEFAULTS), [Traffic(100, 0, {"100": 95, "+Inf": 100})], 90.0)
     assert [r.sli.value for r in judged.reports] == ["availability", "latency"]
     assert judged.budget == 50.0  # latency: 5 slow of 10 allowed; availability untouched at 100
+
+
+def test_a_firing_burn_rate_alert_makes_a_healthy_key_a_warning() -> None:
+    from domain.target_rules import TargetTable
+
+    table = TargetTable([], DEFAULTS, burning=[("service", "a/b")])
+    assert judge(table.find("service", "a/b"), of(99.9), 10.0).status is Status.WARNING
+    assert judge(table.find("service", "c/d"), of(99.9), 10.0).status is Status.HEALTHY
+    # A spent budget stays critical, burning or not; no traffic stays unknown.
+    assert judge(table.find("service", "a/b"), of(90.0), 10.0).status is Status.CRITICAL
+    assert judge(table.find("service", "a/b"), [], None).status is Status.UNKNOWN
+    # The judged key is the first one: a domain's backend is not burning because its domain is.
+    domains = TargetTable([], DEFAULTS, burning=[("ingress", "shop.example.com")])
+    assert not domains.find("ingress", "shop-web-80", "shop.example.com").burning
+    assert domains.find("ingress", "shop.example.com").burning
