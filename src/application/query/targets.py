@@ -41,7 +41,7 @@ class TargetQueries(QueryBase):
         try:
             return self._targets.upsert(record)  # validated there, once (domain.target_rules)
         except InvalidTarget as error:
-            raise InvalidInput("; ".join(error.problems)) from None
+            raise InvalidInput(str(error)) from None  # "field: sentence; …": each names its field first
 
     def delete_target(self, cluster_id: str | None, target_type: str, key: str, window: str) -> int:
         _check_type(target_type)
