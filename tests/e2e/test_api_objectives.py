@@ -9,19 +9,14 @@ rolling 28-day window that ends at ``TS2`` (2025-11-28) but outside that calenda
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from fastapi.testclient import TestClient
 from pytest import approx
+from tests.e2e.master_app import running_app
 from tests.storage.test_query_exact import SNAPSHOTS, TS1, TS2, _doc, _ing, _svc
-
-from adapters.api.app import create_app
-from entrypoints.master_container import MasterContainer
-from entrypoints.master_settings import MasterSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -51,19 +46,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def master(database_url: str, snapshots: list[dict[str, Any]], **tokens: str) -> Iterator[TestClient]:
-    settings = MasterSettings(database_url=database_url, ingest_token=INGEST, **tokens)
-    container = MasterContainer(settings=settings)
-    container.clock.override(providers.Object(lambda: float(NOW)))
-    container.jobs.override(providers.Object(None))
-    with TestClient(create_app(container)) as client:
-        deadline = time.monotonic() + 30
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, "master never became ready"
-            time.sleep(0.05)
-        for document in snapshots:
-            response = client.post("/agent/snapshot", json=document, headers=bearer(INGEST))
-            assert response.status_code == 200, response.text
-        yield client
+    yield from running_app(database_url, snapshots, NOW, ingest_token=INGEST, **tokens)
 
 
 C1 = [document for document in SNAPSHOTS if document["cluster_id"] == "c1"]

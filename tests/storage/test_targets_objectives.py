@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
+from tests.storage.test_targets_repository import target
 
 from adapters.storage.engine import make_engine
 from adapters.storage.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
@@ -63,15 +64,6 @@ def test_migrating_a_0001_database_keeps_its_targets_unchanged(engine: Engine) -
         key=lambda t: (t.cluster_id, t.target_type, t.key, t.window),
     )
     assert SqlTargetRepository(engine).list() == expected
-
-
-def target(**overrides: object) -> TargetRecord:
-    values: dict[str, object] = {
-        "cluster_id": "prod", "target_type": "service", "key": "shop/cart", "window": "1d",
-        "availability_target": 99.5, "p95_target_ms": 250.0, "updated_at": 1000,
-    }
-    values.update(overrides)
-    return TargetRecord(**values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
