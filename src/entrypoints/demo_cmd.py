@@ -1,14 +1,17 @@
 """``meshslo demo``: a master on SQLite, a simulated cluster and an agent, all local.
 
 The three run as child processes with their output in ``<data-dir>/logs``.
-The demo waits for the master to be ready, prints the dashboard URL, and
-then watches: Ctrl-C or SIGTERM stops the children (agent first, so its last
-snapshot still reaches the master); a child that dies on its own stops the
+The demo waits for the master to be ready, prints the dashboard URL, sets the
+objectives of ``deploy/slos.example.yaml`` once the agent's first snapshot
+arrived (on a database without targets of its own), and then watches:
+Ctrl-C or SIGTERM stops the children (agent first, so its last snapshot
+still reaches the master); a child that dies on its own stops the
 demo with a non-zero exit and the end of that child's log.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sys
@@ -24,6 +27,8 @@ from entrypoints.children import Child
 from entrypoints.config import Duration, ProcessSettings, load_settings
 
 CLUSTER_ID = "demo"
+# The SLOs-as-code example (SPEC §10), written for this demo's simulated cluster.
+EXAMPLE_SLOS = Path(__file__).resolve().parents[2] / "deploy" / "slos.example.yaml"
 
 
 def _flag(name: str) -> dict[str, str]:
@@ -100,6 +105,7 @@ class Demo:
             "--listen", "",
         ], logs / "agent.log")
         self.stop_requested = threading.Event()
+        self.objectives_file = EXAMPLE_SLOS
 
     @property
     def children(self) -> list[Child]:
@@ -146,6 +152,8 @@ class Demo:
                       f"last lines of {child.log_path}:\n{child.tail()}", file=sys.stderr, flush=True)
                 return 1
         self.agent.start()
+        threading.Thread(target=self.set_objectives, args=(deadline,), name="demo-objectives",
+                         daemon=True).start()
         print(f"meshslo demo: dashboard at {self.url}/  (simulated cluster '{CLUSTER_ID}' at "
               f"{self.sim_url}/metrics, logs in {self.data / 'logs'}; Ctrl-C to stop)", flush=True)
         while not self.stop_requested.wait(0.5):
@@ -153,6 +161,61 @@ class Demo:
                 if child.exit_code() is not None:
                     return self._died(child)
         return 0
+
+    def _cluster_reported(self, headers: dict[str, str], deadline: float) -> bool:
+        while time.monotonic() < deadline and not self.stop_requested.is_set():
+            try:
+                answer = httpx.get(f"{self.url}/api/v2/clusters", headers=headers, timeout=5.0)
+                if answer.status_code == 200 and any(
+                        entry.get("cluster_id") == CLUSTER_ID for entry in answer.json()["clusters"]):
+                    return True
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            time.sleep(0.5)
+        return False
+
+    def set_objectives(self, start_deadline: float) -> None:
+        """Apply the example SLOs through ``meshslo slo apply``'s use case, so the page shows
+        objectives from the first minute. A target needs a cluster that reported: this waits
+        for the agent's first snapshot. Targets already stored (a previous run, edits made on
+        the page) are kept as they are."""
+        from adapters.master_client.targets_client import HttpTargetsApi
+        from adapters.slo_files.files import SloFiles
+        from application.ports.targets_api import TargetsApiError
+        from application.slo_as_code import EXIT_OK, SloAsCode
+
+        path = self.objectives_file
+        if not path.is_file():
+            print(f"meshslo demo: {path} not found: no objectives set", flush=True)
+            return
+        # The demo's master has no admin token: its writes need what its reads need.
+        token = os.environ.get("MESHSLO_READ_TOKEN", "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # The first snapshot needs two scrapes (the first is a baseline) and its delivery.
+        deadline = max(start_deadline, time.monotonic() + 30.0) + 3 * self.settings.demo_interval
+        if not self._cluster_reported(headers, deadline):
+            if not self.stop_requested.is_set():
+                print(f"meshslo demo: cluster '{CLUSTER_ID}' did not report in time: no objectives set",
+                      file=sys.stderr, flush=True)
+            return
+        lines: list[str] = []
+        api = HttpTargetsApi(self.url, token)
+        try:
+            stored = api.list_targets(CLUSTER_ID)
+            if stored:
+                print(f"meshslo demo: keeping the {len(stored)} objective target(s) already stored",
+                      flush=True)
+                return
+            code = SloAsCode(SloFiles(), api, out=lines.append, err=lines.append).apply(str(path))
+        except TargetsApiError as error:
+            code, lines = 1, [f"error: {error}"]
+        finally:
+            api.close()
+        if code == EXIT_OK:
+            print(f"meshslo demo: objectives set from {path.name}", flush=True)
+        elif not self.stop_requested.is_set():
+            print(f"meshslo demo: could not set the objectives of {path}:\n" + "\n".join(lines),
+                  file=sys.stderr, flush=True)
 
     def shutdown(self) -> None:
         # Agent first: its last snapshot still finds the master; then the rest.

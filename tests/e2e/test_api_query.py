@@ -7,21 +7,17 @@ stitch equivalence suite proves rollups do not change answers).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
+from tests.e2e.master_app import running_app
 from tests.storage.test_query_exact import SNAPSHOTS, TS1, TS2
 
-from adapters.api.app import create_app
 from adapters.storage import schema
 from adapters.storage.engine import make_engine
-from entrypoints.master_container import MasterContainer
-from entrypoints.master_settings import MasterSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -43,21 +39,7 @@ QUERY_ROUTES = [
 
 
 def _client(database_url: str, snapshots: list[dict[str, Any]]) -> Iterator[TestClient]:
-    settings = MasterSettings(database_url=database_url, ingest_token=INGEST, read_token=READ)
-    container = MasterContainer(settings=settings)
-    container.clock.override(providers.Object(lambda: float(NOW)))
-    container.jobs.override(providers.Object(None))
-    with TestClient(create_app(container)) as client:
-        deadline = time.monotonic() + 30
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, "master never became ready"
-            time.sleep(0.05)
-        for document in snapshots:
-            response = client.post(
-                "/agent/snapshot", json=document, headers={"Authorization": f"Bearer {INGEST}"}
-            )
-            assert response.status_code == 200, response.text
-        yield client
+    yield from running_app(database_url, snapshots, NOW, ingest_token=INGEST, read_token=READ)
 
 
 @pytest.fixture

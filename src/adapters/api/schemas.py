@@ -270,9 +270,13 @@ class TargetsResponse(_Out):
 
 
 class TargetIn(BaseModel):
-    """Body of ``PUT /api/v2/slo/targets``; ``cluster_id`` may be omitted when one cluster exists."""
+    """Body of ``PUT /api/v2/slo/targets``; ``cluster_id`` may be omitted when one cluster exists.
 
-    model_config = ConfigDict(extra="forbid")
+    Strict: ``"99.5"`` or ``true`` is not a percentage and ``"yes"`` or ``1`` not an ``alerting``
+    switch; a client that sends them has a bug the master should not paper over.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     cluster_id: str | None = None
     target_type: str = Field(description="service (key ns/name) or ingress (key: domain or ns-svc-port)")

@@ -46,7 +46,7 @@ class TargetQueries(QueryBase):
             record = dataclasses.replace(record, key=self._reported_key(record))
             return self._targets.upsert(record)
         except InvalidTarget as error:
-            raise InvalidInput("; ".join(error.problems)) from None
+            raise InvalidInput(str(error)) from None  # "field: sentence; …": each names its field first
 
     def delete_target(self, cluster_id: str | None, target_type: str, key: str, window: str) -> int:
         _check_type(target_type)
