@@ -115,6 +115,15 @@ def empty_domains() -> schemas.DomainsResponse:
     return schemas.DomainsResponse(**RANGE, domains=[], summary=summary)
 
 
+def default_objective(total: int, bad: int) -> schemas.ObjectiveOut:
+    """The master's default availability objective (99 % over 1d) over ``total`` requests."""
+    return schemas.ObjectiveOut(
+        sli="availability", window="1d", window_start=RANGE["end"] - 86400, target=99.0, threshold_ms=None,
+        total=total, good=total - bad, sli_percent=(100 - bad * 100 / total) if total else None,
+        budget_remaining=(100 - bad * 100 / total * 100) if total else None, estimated=False,
+    )  # fmt: skip
+
+
 def create_fake_app(data: FakeData) -> FastAPI:
     app = FastAPI()
     app.include_router(routes.router)
@@ -151,6 +160,7 @@ def create_fake_app(data: FakeData) -> FastAPI:
                 node=node,
                 targets=target,
                 error_budget=50.0,
+                objectives=[default_objective(node.total_requests, node.errors)],
                 step_seconds=300,
                 history=[
                     schemas.ServiceHistoryPoint(

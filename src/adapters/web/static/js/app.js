@@ -31,7 +31,8 @@ class Dashboard {
     this.loads = { mesh: null, domains: null };
     this.layers = {
       mesh: new MeshLayer($("#layer-mesh"), { params: () => this.params(), onSelect: (id) => this.selectWorkload(id) }),
-      domains: new DomainsLayer($("#layer-domains"), { params: () => this.params(), jumpToWorkload: (id) => this.jumpToWorkload(id) }),
+      domains: new DomainsLayer($("#layer-domains"), { params: () => this.params(), jumpToWorkload: (id) => this.jumpToWorkload(id),
+        reload: () => this.loadLayer("domains") }),
     };
     this.layers.mesh.selected = this.selected;
     this.bindControls();

@@ -7,6 +7,7 @@ import { barChart, lineChart } from "./charts.js";
 import { append, el, statusBadge } from "./dom.js";
 import { DASH, fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
 import { domainHistoryFrom, domainsFrom, statusChangesFrom } from "./model.js";
+import { budgetStatus, meter, objectivesPanel } from "./objectives.js";
 
 const CHANGES_FETCHED = 200;
 const CHANGES_SHOWN = 3;
@@ -19,23 +20,9 @@ function metric(label, value, name, note = null) {
     note ? el("div", { class: "metric-note muted small" }, note) : null);
 }
 
-function meter(percent, className) {
-  const clamped = typeof percent === "number" ? Math.max(0, Math.min(100, percent)) : 0;
-  const bar = el("div", { class: `meter-fill ${className}` });
-  bar.style.width = `${clamped}%`;
-  return el("div", { class: "meter", role: "presentation" }, bar);
-}
-
 function previousText(previous) {
   if (!previous.total_requests) return "Previous period: no traffic.";
   return `Previous period: ${fmtAvailability(previous.availability)} available, p95 ${fmtMs(previous.p95)}, ${fmtRps(previous.rps)}.`;
-}
-
-function budgetStatus(budget) {
-  if (typeof budget !== "number") return "unknown";
-  if (budget < 0) return "critical";
-  if (budget < 25) return "warning";
-  return "healthy";
 }
 
 function breakdownTable(title, role, keyHeader, rows, { withErrors }) {
@@ -56,7 +43,7 @@ function breakdownTable(title, role, keyHeader, rows, { withErrors }) {
 export class DomainsLayer {
   constructor(root, context) {
     this.root = root;
-    this.context = context; // { params(), jumpToWorkload(id) }
+    this.context = context; // { params(), jumpToWorkload(id), reload() }
     this.summary = root.querySelector("#domain-summary");
     this.cards = root.querySelector("#domain-cards");
   }
@@ -177,6 +164,10 @@ export class DomainsLayer {
         el("div", { class: "budget-row" }, el("span", {}, "Error budget remaining"),
           el("span", { class: `metric-value-small text-${budgetStatus(budget)}` }, fmtBudget(budget))),
         meter(budget, `status-${budgetStatus(budget)}`)),
+      objectivesPanel({ clusterId: this.context.params().cluster_id, targetType: "ingress", key: domain.domain }, {
+        objectives: domain.objectives, targets: domain.targets, heading: "h4",
+        onChange: () => this.context.reload(),
+      }),
       el("figure", { class: "chart-box", dataset: { chart: "latency" } }, el("figcaption", {}, "Latency distribution (requests per bucket)"),
         hasBuckets ? el("div", { class: "chart-area small-chart" }, canvas) : el("p", { class: "muted small" }, "No latency observations in this range.")),
       el("div", { class: "breakdowns" },

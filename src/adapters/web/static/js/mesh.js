@@ -7,6 +7,7 @@ import { fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtR
 import { MeshGraph } from "./graph.js";
 import { statusChangeList } from "./changes.js";
 import { detailFrom, splitId, statusChangesFrom, topologyFrom } from "./model.js";
+import { objectivesPanel } from "./objectives.js";
 
 const CHANGES_SHOWN = 8;
 const NARROW = window.matchMedia("(max-width: 1100px)"); // keep in step with dashboard.css
@@ -260,6 +261,10 @@ export class MeshLayer {
     this.detail.replaceChildren(
       this.detailHeader(node),
       tiles,
+      objectivesPanel({ clusterId: this.context.params().cluster_id, targetType: "service", key: id }, {
+        objectives: detail.objectives, targets: detail.targets,
+        onChange: () => this.loadDetail(id, { quiet: true }),
+      }),
       el("h3", {}, "History"),
       historyBlock,
       el("div", { class: "chart-grid" },
