@@ -62,6 +62,9 @@ class FakeData:
     topology_by_range: dict[str, schemas.TopologyResponse] = field(default_factory=dict)
     delay_by_range: dict[str, float] = field(default_factory=dict)
     changes: list[schemas.StatusChangeOut] = field(default_factory=list)
+    # SPEC §11 answers: {"labels", "annotations", "state", ...} rows, and /budget's objectives.
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    budget: list[dict[str, Any]] = field(default_factory=list)
 
 
 def large_topology(workloads: int, edges: int, seed: int = 7) -> schemas.TopologyResponse:
@@ -199,6 +202,21 @@ def create_fake_app(data: FakeData) -> FastAPI:
     def domain_history(request: Request, domain: str) -> Any:
         model = schemas.DomainHistoryResponse(**RANGE, domain=domain, step_seconds=300, points=[])
         return answer("domain-history", request, model)
+
+    @app.get("/api/v2/slo/alerts")
+    def alerts(request: Request, state: str = "firing", key: str | None = None) -> Any:
+        data.requests.append(("alerts", dict(request.query_params)))
+        chosen = [
+            alert
+            for alert in data.alerts
+            if state in ("all", alert["state"]) and key in (None, alert["labels"]["key"])
+        ]
+        return {"alerts": chosen}
+
+    @app.get("/api/v2/slo/budget")
+    def budget(request: Request) -> Any:
+        data.requests.append(("budget", dict(request.query_params)))
+        return {"objectives": data.budget}
 
     @app.get("/api/v2/slo/domains/v2")
     def domains(request: Request) -> Any:

@@ -218,3 +218,62 @@ export function statusChangesFrom(raw) {
     changed_at: num(change.changed_at),
   }));
 }
+
+// Unix seconds from a number or an RFC 3339 string (the alert answers may carry either).
+function instant(value) {
+  if (typeof value === "number") return num(value);
+  if (typeof value === "string" && value) {
+    const parsed = Date.parse(value);
+    return Number.isFinite(parsed) ? parsed / 1000 : null;
+  }
+  return null;
+}
+
+// Label and annotation values are strings (SPEC §11): numbers are parsed here, once.
+function decimal(value) {
+  if (typeof value === "number") return num(value);
+  const parsed = typeof value === "string" && value.trim() ? Number(value) : NaN;
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+const SLI_OF_ALERT = { MeshsloErrorBudgetBurn: "availability", MeshsloLatencyBudgetBurn: "latency" };
+
+export function alertsFrom(raw) {
+  return list(raw.alerts).map((item) => {
+    const labels = item.labels || {};
+    const annotations = item.annotations || {};
+    return {
+      alertname: str(labels.alertname),
+      sli: SLI_OF_ALERT[labels.alertname] || "",
+      severity: str(labels.severity),
+      cluster: str(labels.cluster),
+      target_type: str(labels.target_type),
+      key: str(labels.key),
+      slo_window: str(labels.slo_window),
+      long_window: str(labels.long_window),
+      short_window: str(labels.short_window),
+      tier: decimal(labels.burn_tier),
+      summary: str(annotations.summary),
+      description: str(annotations.description),
+      budget: decimal(annotations.error_budget_remaining),
+      state: str(item.state),
+      started_at: instant(item.started_at),
+      resolved_at: instant(item.resolved_at),
+      burn_long: decimal(item.burn_rate_long) ?? decimal(annotations.burn_rate_long),
+      burn_short: decimal(item.burn_rate_short) ?? decimal(annotations.burn_rate_short),
+    };
+  });
+}
+
+export function budgetFrom(raw) {
+  return list(raw.objectives).map((item) => ({
+    sli: str(item.sli),
+    window: str(item.window),
+    target: num(item.target),
+    threshold_ms: num(item.threshold_ms),
+    points: list(item.points).map((point) => ({
+      timestamp: instant(point.timestamp),
+      budget_remaining: num(point.budget_remaining),
+    })),
+  }));
+}
