@@ -73,7 +73,7 @@ function lineOptions({ format, min, max, legend = false }) {
     },
     plugins: {
       legend: { display: legend, labels: { boxWidth: 10, boxHeight: 2 } },
-      tooltip: { callbacks: { label: (item) => `${item.dataset.label ? `${item.dataset.label}: ` : ""}${missing(item.raw) ? NO_DATA : format(item.parsed.y)}` } },
+      tooltip: { callbacks: { label: (item) => `${item.dataset?.label ? `${item.dataset.label}: ` : ""}${missing(item.raw) ? NO_DATA : format(item.parsed.y)}` } },
     },
   };
 }
