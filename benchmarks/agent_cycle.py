@@ -95,8 +95,13 @@ class _Series:
         return str(int(number)) if self.integer else f"{number:.3f}"
 
 
-def _labels(**labels: str) -> str:
-    return "{" + ",".join(f'{name}="{labels[name]}"' for name in sorted(labels)) + "}"
+def _labels(le: str | None = None, **labels: str) -> str:
+    """A label block as the OpenTelemetry Collector's Prometheus exporter writes it: names sorted,
+    then a histogram bucket's ``le`` last (so a bucket line is not in canonical order)."""
+    pairs = [f'{name}="{labels[name]}"' for name in sorted(labels)]
+    if le is not None:
+        pairs.append(f'le="{le}"')
+    return "{" + ",".join(pairs) + "}"
 
 
 def _latency_fractions() -> list[float]:
@@ -269,12 +274,14 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                 0.05,
             )
 
-    ordered: list[tuple[str, list[_Series]]] = []
+    ordered: list[tuple[str, str, list[_Series]]] = []
     for name, rows in (*families.items(), *ingress.items()):
         kind = "histogram" if rows and "_bucket" in rows[0].head else "counter"
-        ordered.append((f"# HELP otel_{name} {name}\n# TYPE otel_{name} {kind}\n", rows))
+        ordered.append((name, f"# HELP otel_{name} {name}\n# TYPE otel_{name} {kind}\n", rows))
     ordered.extend(_unrelated_families(pod_rows, unrelated - len(families["request_total"])))
-    return ordered
+    # The collector writes families sorted by name: unrelated blocks fall between the kept ones.
+    ordered.sort(key=lambda family: family[0])
+    return [(header, rows) for _, header, rows in ordered]
 
 
 def _histogram(
@@ -288,12 +295,12 @@ def _histogram(
     mean: float,
 ) -> None:
     for bound, fraction in zip([*bounds, "+Inf"], fractions, strict=True):
-        rows.append(_Series(f"{name}_bucket{_labels(**labels, le=bound)} ", base, rate, fraction))
+        rows.append(_Series(f"{name}_bucket{_labels(bound, **labels)} ", base, rate, fraction))
     rows.append(_Series(f"{name}_sum{_labels(**labels)} ", base, rate, mean, integer=False))
     rows.append(_Series(f"{name}_count{_labels(**labels)} ", base, rate))
 
 
-def _unrelated_families(pod_rows: list, lines: int) -> list[tuple[str, list[_Series]]]:
+def _unrelated_families(pod_rows: list, lines: int) -> list[tuple[str, str, list[_Series]]]:
     names = [
         "tcp_open_total",
         "tcp_open_connections",
@@ -327,7 +334,7 @@ def _unrelated_families(pod_rows: list, lines: int) -> list[tuple[str, list[_Ser
                 "tls": "true",
             }
             rows.append(_Series(f"otel_{name}{_labels(**labels)} ", index * 13, 1.0))
-        families.append((f"# HELP otel_{name} {name}\n# TYPE otel_{name} counter\n", rows))
+        families.append((name, f"# HELP otel_{name} {name}\n# TYPE otel_{name} counter\n", rows))
     return families
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -25,23 +26,33 @@ def _postgres_admin_connect():  # type: ignore[no-untyped-def]
     return psycopg.connect(url, autocommit=True, connect_timeout=3)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """The name of a new PostgreSQL database, dropped afterwards; skips the test without a server."""
     try:
         admin = _postgres_admin_connect()
     except Exception as error:  # no server answering: skip, loudly
         pytest.skip(f"PostgreSQL half skipped: no server answers at {POSTGRES_ADMIN_URL} ({error})")
-    name = f"meshslo_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
+        yield name
     finally:
         admin = _postgres_admin_connect()
         with admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_url_of(name: str) -> str:
+    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    with fresh_postgres_database("meshslo_test") as name:
+        yield postgres_url_of(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

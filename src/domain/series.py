@@ -31,3 +31,6 @@ class Scrape:
     timestamp: float
     samples: list[tuple[Series, float]] = field(default_factory=list)
     stats: CollectStats = field(default_factory=CollectStats)  # the exposition's figures
+    # Scrapes with the same layout object (never None ones) hold the same series in the same
+    # order, so per-series state can be kept by position instead of by key.
+    layout: object | None = None

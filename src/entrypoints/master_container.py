@@ -12,7 +12,9 @@ import time
 from dependency_injector import containers, providers
 
 from adapters.api.auth import ApiTokens
+from adapters.observability.alert_metrics import AlertMetricsCollector
 from adapters.observability.master_metrics import MasterMetrics
+from adapters.storage.alert_repository import SqlAlertRepository
 from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
 from adapters.storage.migrate import SchemaMigrator
@@ -22,13 +24,16 @@ from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
 from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
+from application.master.alert_evaluator import AlertEvaluator
 from application.master.cleaner import Cleaner, Retention
 from application.master.ingest import IngestUseCase
 from application.master.jobs import JobScheduler, ScheduledJob
+from application.master.key_traffic import StitchedKeyTraffic
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
 from application.query.service import SloQueryService
 from domain.slo import Target
+from entrypoints import master_alerting
 from entrypoints.master_settings import MasterSettings
 from entrypoints.master_startup import MasterStartup
 
@@ -84,11 +89,28 @@ class MasterContainer(containers.DeclarativeContainer):
     status_checker = providers.Singleton(
         StatusChecker, stats_reader, target_repository, status_repository, default_target
     )
+    # Burn-rate alerts (SPEC §11).
+    alert_repository = providers.Singleton(SqlAlertRepository, engine)
+    alert_notifiers = providers.Singleton(master_alerting.notifiers, settings)
+    alert_metrics = providers.Singleton(
+        AlertMetricsCollector, metrics.provided.registry,
+        providers.Callable(master_alerting.receivers, alert_notifiers),
+    )
+    alert_evaluator = providers.Singleton(
+        AlertEvaluator,
+        providers.Singleton(StitchedKeyTraffic, stats_reader, status_repository.provided.domains),
+        target_repository,
+        alert_repository,
+        alert_notifiers,
+        providers.Singleton(master_alerting.alert_settings, settings),
+        alert_metrics,
+    )
     # One line per job: its name (threads, logs, metrics), the job and its interval.
     scheduled_jobs = providers.List(
         providers.Factory(ScheduledJob, "aggregator", aggregator, settings.provided.aggregate_interval),
         providers.Factory(ScheduledJob, "status_checker", status_checker, settings.provided.status_interval),
         providers.Factory(ScheduledJob, "cleaner", cleaner, settings.provided.cleanup_interval),
+        providers.Factory(ScheduledJob, "alert_evaluator", alert_evaluator, settings.provided.alert_interval),
     )
     jobs = providers.Singleton(JobScheduler, scheduled_jobs, metrics=metrics, clock=clock)
     # A new one per app lifespan; the app calls its start() and stop().
@@ -102,4 +124,6 @@ class MasterContainer(containers.DeclarativeContainer):
         status_history=status_repository,
         defaults=default_target,
         clock=clock,
+        alerts=alert_repository,
+        public_url=providers.Callable(operator.attrgetter("dashboard_url"), settings),
     )

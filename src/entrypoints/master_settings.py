@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -42,6 +43,26 @@ class MasterSettings(ProcessSettings):
     )
     default_p95_ms: float = Field(300.0, gt=0, description="p95 latency target in ms where none is set")
     log_level: LogLevel = Field("info", description="debug, info, warning, error or critical")
+    # Burn-rate alerts (SPEC §11).
+    alert_interval: Duration = _positive("1m", "how often burn-rate alerts are evaluated")
+    alertmanager_url: CommaList = Field(
+        default_factory=list, description="comma-separated Alertmanager base URLs alerts are posted to")
+    alert_webhook_url: OptionalText = Field(
+        None, description="URL alerts are posted to as {\"alerts\": [...]}")
+    alert_min_bad_events: float = Field(
+        3.0, ge=1, description="bad events a tier's long window must hold before it fires")
+    alert_on_defaults: bool = Field(
+        False, description="also alert on keys without a target, against the default availability over 30d")
+    public_url: OptionalText = Field(
+        None, description="the dashboard's public address, linked from alerts (default http://LISTEN/)")
+
+    @property
+    def dashboard_url(self) -> str:
+        """``--public-url``, else the address the master listens on."""
+        if self.public_url:
+            return self.public_url
+        host, port = self.listen_address
+        return f"http://{host}:{port}/"
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -69,6 +90,16 @@ class MasterSettings(ProcessSettings):
             raise ValueError(f"{value!r} is neither a sqlite:// nor a postgresql:// URL")
         return value
 
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _alertmanagers_are_urls(cls, value: list[str]) -> list[str]:
+        return [_http_url(url) for url in value]
+
+    @field_validator("alert_webhook_url", "public_url")
+    @classmethod
+    def _is_url(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
     @field_validator("raw_retention")
     @classmethod
     def _raw_outlives_the_rollup(cls, value: float) -> float:
@@ -87,3 +118,10 @@ class MasterSettings(ProcessSettings):
         if raw is not None and value < raw:
             raise ValueError(f"must not be shorter than --raw-retention ({raw:g} s), got {value:g} s")
         return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value.strip()

@@ -44,9 +44,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_alertmanager(directory: Path) -> Iterator[str]:
+def running_alertmanager(directory: Path, port: int | None = None) -> Iterator[str]:
     binary = alertmanager_binary()
-    port = free_port()
+    port = port or free_port()
     config = directory / "alertmanager.yml"
     config.write_text(CONFIG)
     log = (directory / "alertmanager.log").open("wb")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,18 +103,23 @@ def stop_master(master: RunningMaster) -> bool:
     return code in (0, -signal.SIGTERM) and "Application shutdown complete" in master.log()
 
 
-@pytest.fixture
-def master(database_url: str, tmp_path: Path) -> Iterator[RunningMaster]:
-    running = start_master(
-        ["--database-url", database_url, "--ingest-token", TOKEN,
-         "--allowed-clusters", "prod-eu-1,prod-us-1"],
-        tmp_path,
-    )
+@contextmanager
+def running_master(args: list[str], tmp_path: Path) -> Iterator[RunningMaster]:
+    """A started master, stopped afterwards unless it already exited."""
+    running = start_master(args, tmp_path)
     try:
         yield running
     finally:
         if running.process.poll() is None:
             stop_master(running)
+
+
+@pytest.fixture
+def master(database_url: str, tmp_path: Path) -> Iterator[RunningMaster]:
+    args = ["--database-url", database_url, "--ingest-token", TOKEN,
+            "--allowed-clusters", "prod-eu-1,prod-us-1"]
+    with running_master(args, tmp_path) as running:
+        yield running
 
 
 def test_master_stores_snapshots_and_reports_health_and_metrics(master: RunningMaster) -> None:

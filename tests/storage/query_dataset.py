@@ -8,12 +8,8 @@ import random
 from typing import Any
 
 from sqlalchemy import Engine
+from tests.storage.stores import open_store
 
-from adapters.storage.ingest_repository import SqlIngestRepository
-from adapters.storage.rollup_repository import SqlRollupRepository
-from adapters.storage.stats_reader import SqlStatsReader
-from adapters.storage.status_repository import SqlStatusRepository
-from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
 from application.master.ingest import IngestUseCase
 from application.query.service import SloQueryService
@@ -25,18 +21,18 @@ TRAEFIK_BOUNDS_MS = ("100", "300", "1200", "5000", "+Inf")
 
 def ingest(engine: Engine, document: dict[str, Any], received_at: int | None = None) -> None:
     moment = received_at if received_at is not None else document["slo_data"]["timestamp"] + 1
-    use_case = IngestUseCase(SqlIngestRepository(engine), clock=lambda: moment)
+    use_case = IngestUseCase(open_store(engine).ingest, clock=lambda: moment)
     use_case.ingest(SLOSnapshot.model_validate(document))
 
 
 def aggregate(engine: Engine, now: int) -> None:
     """Run the aggregator over every dirty hour (raw rows are all still there)."""
-    Aggregator(SqlRollupRepository(engine), raw_retention_seconds=10**9).run(now)
+    Aggregator(open_store(engine).rollups, raw_retention_seconds=10**9).run(now)
 
 
 def service_of(engine: Engine) -> SloQueryService:
     return SloQueryService(
-        SqlStatsReader(engine), SqlTargetRepository(engine), SqlStatusRepository(engine), clock=lambda: 0
+        open_store(engine).stats, open_store(engine).targets, open_store(engine).status, clock=lambda: 0
     )
 
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, select
 from tests.storage.snapshot_builders import edge, ingress, route, row_counts, service, snapshot
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
-from adapters.storage.engine import make_engine
 from adapters.storage.ingest_repository import SqlIngestRepository
-from adapters.storage.migrate import upgrade_to_head
 from application.master.ingest import IngestUseCase
 from application.master.snapshot_totals import snapshot_totals
 from domain.contract import Route, SLOSnapshot
@@ -27,16 +25,8 @@ TS = 1_764_312_030  # 06:40:30 UTC, inside the hour starting 1_764_309_600
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def repository(engine: Engine) -> SqlIngestRepository:
-    return SqlIngestRepository(engine)
+    return open_store(engine).ingest
 
 
 def rows_of(document: dict, received_at: int = TS + 2):  # type: ignore[no-untyped-def]

@@ -8,16 +8,13 @@ rolled-up hours, the aggregator runs, and the window slides into a new hour.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, delete, func, select
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.read_cache import HourRun, PartCache, run_delta
 from adapters.storage.row_sums import RowSums
 from adapters.storage.stats_reader import SqlStatsReader
@@ -25,14 +22,6 @@ from adapters.storage.stats_reader import SqlStatsReader
 H0 = 1_764_306_000
 CLUSTER = "prod-eu-1"
 STEP = 300
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
 
 
 def _fill(engine: Engine, rng: random.Random, first: int, last: int) -> int:
@@ -53,13 +42,13 @@ def _read(reader: SqlStatsReader, start: int, end: int) -> dict[str, Any]:
 
 def _agree(engine: Engine, shared: SqlStatsReader, now: int) -> None:
     for start in (now - 3600, now - 900, now - 4 * 3600 - 700, H0 - 3600):
-        fresh = SqlStatsReader(engine)
+        fresh = open_store(engine).stats
         assert_close(_read(shared, start, now), _read(fresh, start, now), f"({start}, {now}]")
 
 
 def test_a_long_lived_reader_agrees_with_a_fresh_one_through_changes(engine: Engine) -> None:
     rng = random.Random(11)
-    shared = SqlStatsReader(engine)
+    shared = open_store(engine).stats
     now = _fill(engine, rng, H0 + 150, H0 + 4 * 3600 + 1350)
     aggregate(engine, now + 1)
     _agree(engine, shared, now)
@@ -134,16 +123,16 @@ def test_row_sums_merge_keeps_absent_bounds_absent_and_never_edits_cached_sums()
 
 def test_a_cached_prefix_is_not_used_once_its_snapshots_are_removed(engine: Engine) -> None:
     rng = random.Random(5)
-    shared = SqlStatsReader(engine)
+    shared = open_store(engine).stats
     now = _fill(engine, rng, H0 + 150, H0 + 3600 + 1650)
     start = H0 + 1000  # a partial first hour, read as prefixes and cached
-    assert_close(_read(shared, start, now), _read(SqlStatsReader(engine), start, now))
+    assert_close(_read(shared, start, now), _read(open_store(engine).stats, start, now))
     # Retention removes the oldest snapshots of that hour (rows and log alike).
     with engine.begin() as connection:
         for table in (schema.snapshot_log, schema.service_raw, schema.edge_raw, schema.ingress_raw):
             connection.execute(delete(table).where(table.c.ts <= H0 + 1200))
     after = _read(shared, start, now)
-    assert_close(after, _read(SqlStatsReader(engine), start, now))
+    assert_close(after, _read(open_store(engine).stats, start, now))
     assert after["covered"] < 3600 + 1650 - 1000
 
 
@@ -151,7 +140,7 @@ def test_one_read_sees_one_moment_while_snapshots_arrive(engine: Engine) -> None
     """Every statement of a read sees the same data, even when a snapshot is stored in between."""
     rng = random.Random(3)
     _fill(engine, rng, H0 + 150, H0 + 450)
-    reader = SqlStatsReader(engine)
+    reader = open_store(engine).stats
     count = select(func.count()).select_from(schema.snapshot_log)
     with reader._reading() as connection:
         before = connection.execute(count).scalar_one()

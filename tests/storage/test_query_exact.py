@@ -15,10 +15,10 @@ import pytest
 from pytest import approx
 from sqlalchemy import Engine
 from tests.storage.query_dataset import aggregate, ingest, service_of
+from tests.storage.stores import open_store
 
 from adapters.storage.engine import make_engine
 from adapters.storage.migrate import upgrade_to_head
-from adapters.storage.target_repository import SqlTargetRepository
 from application.query.errors import ClusterRequired, NotFound, UnknownCluster
 from application.query.service import SloQueryService
 from domain.targets import TargetRecord
@@ -120,7 +120,7 @@ def service(request: pytest.FixtureRequest, database_url: str) -> Iterator[SloQu
     upgrade_to_head(engine)
     for document in SNAPSHOTS:
         ingest(engine, document)
-    targets = SqlTargetRepository(engine)
+    targets = open_store(engine).targets
     for key, window, availability, p95 in (
         ("shop/frontend", "30d", 90.0, 50.0),  # 7d wins over 30d
         ("shop/frontend", "7d", 99.0, 500.0),
@@ -323,7 +323,7 @@ def test_history_has_empty_intervals(service: SloQueryService) -> None:
     filled = {p.timestamp: p.total_requests for p in view.history if p.total_requests}
     assert filled == {TS1: 100, TS2: 100}
     empty = next(p for p in view.history if p.timestamp == H)
-    assert (empty.rps, empty.p95, empty.availability) == (0.0, None, None)
+    assert (empty.rps, empty.p95, empty.availability) == (None, None, None)  # no snapshot: no data
 
 
 def test_ranges_without_data_answer_empty_not_errors(service: SloQueryService) -> None:

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, update
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot, service_of
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
 from adapters.storage.engine import make_engine
 from adapters.storage.migrate import upgrade_to_head
-from adapters.storage.stats_reader import SqlStatsReader
 from application.query.service import SloQueryService
 
 H0 = 1_764_306_000  # an hour boundary (2025-11-28 05:00 UTC)
@@ -109,7 +109,8 @@ def test_fresh_hourly_rows_are_what_complete_hours_are_read_from(stores: tuple[E
 
     def checkout_requests() -> int:
         # A new reader each time: editing rows behind the rollup protocol's back would fool its cache.
-        return SqlStatsReader(aggregated).workload_totals(CLUSTER, start, end)[("shop", "checkout")].requests
+        totals = open_store(aggregated).stats.workload_totals(CLUSTER, start, end)
+        return totals[("shop", "checkout")].requests
 
     before = checkout_requests()
     with aggregated.begin() as connection:

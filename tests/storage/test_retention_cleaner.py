@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, insert
 from tests.storage.raw_rows import fetch
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
-from adapters.storage.retention_repository import SqlRetentionRepository
 from application.master.cleaner import Cleaner, Retention
 
 NOW = 1_764_311_400  # 06:30 UTC: not on an hour boundary
 DAY = 86400
 RETENTION = Retention(raw_seconds=48 * 3600, hourly_seconds=90 * DAY, status_seconds=180 * DAY)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
 
 
 def put(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -77,7 +65,7 @@ def test_each_retention_boundary(engine: Engine) -> None:
     put(engine, schema.targets, [{"cluster_id": "c", "target_type": "service", "key": "n/w", "window": "1d",
                                   "availability_target": 99.0, "p95_target_ms": 200.0, "updated_at": 0}])
 
-    report = Cleaner(SqlRetentionRepository(engine), RETENTION).run(NOW)
+    report = Cleaner(open_store(engine).retention, RETENTION).run(NOW)
 
     for table in (schema.service_raw, schema.edge_raw, schema.ingress_raw, schema.snapshot_log):
         assert [row["ts"] for row in fetch(engine, table)] == [raw_cutoff], table.name
@@ -91,7 +79,7 @@ def test_each_retention_boundary(engine: Engine) -> None:
     assert len(fetch(engine, schema.targets)) == 1  # targets are kept forever
     assert report.total == 11 and report.skipped_locked == []
 
-    again = Cleaner(SqlRetentionRepository(engine), RETENTION).run(NOW)
+    again = Cleaner(open_store(engine).retention, RETENTION).run(NOW)
     assert again.total == 0
 
 
@@ -103,7 +91,7 @@ def test_deletes_in_batches_until_nothing_is_left(engine: Engine) -> None:
     put(engine, schema.service_raw, expired + kept)
     put(engine, schema.clusters,
         [{"cluster_id": "c", "first_seen": 0, "last_snapshot": 0, "last_received": 0}])
-    repository = SqlRetentionRepository(engine)
+    repository = open_store(engine).retention
     calls: list[int] = []
 
     class Counting:
@@ -135,7 +123,7 @@ def test_every_cluster_is_cleaned_whichever_table_names_it(engine: Engine) -> No
         for cluster in ("a", "b") for ts in (cutoff - 30, cutoff + 30)
     ])
 
-    report = Cleaner(SqlRetentionRepository(engine), RETENTION).run(NOW)
+    report = Cleaner(open_store(engine).retention, RETENTION).run(NOW)
 
     assert sorted((r["cluster_id"], r["ts"]) for r in fetch(engine, schema.edge_raw)) == [
         ("a", cutoff + 30), ("b", cutoff + 30)]

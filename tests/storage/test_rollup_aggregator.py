@@ -11,7 +11,6 @@ import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,10 +26,9 @@ from tests.storage.raw_rows import (
     state_of,
     write,
 )
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.rollup_repository import SqlHourRebuild, SqlRollupRepository
 from application.master.aggregator import Aggregator, oldest_rebuildable_hour
 from domain.histogram import quantile
@@ -50,16 +48,8 @@ INGRESS_SUMS = (
 )
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
-
-
 def aggregator(engine: Engine, repository: SqlRollupRepository | None = None) -> Aggregator:
-    return Aggregator(repository or SqlRollupRepository(engine), raw_retention_seconds=RAW_RETENTION)
+    return Aggregator(repository or open_store(engine).rollups, raw_retention_seconds=RAW_RETENTION)
 
 
 def in_hour(snapshots: list[Snapshot], hour: int) -> list[Snapshot]:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine
 from tests.storage.raw_rows import fetch
 from tests.storage.snapshot_builders import ingress, route, service, snapshot
+from tests.storage.stores import open_store
 
 from adapters.storage import schema
-from adapters.storage.engine import make_engine
-from adapters.storage.ingest_repository import SqlIngestRepository
-from adapters.storage.migrate import upgrade_to_head
-from adapters.storage.rollup_repository import SqlRollupRepository
-from adapters.storage.stats_reader import SqlStatsReader
-from adapters.storage.status_repository import SqlStatusRepository
-from adapters.storage.target_repository import SqlTargetRepository
 from application.master.aggregator import Aggregator
 from application.master.snapshot_totals import snapshot_totals
 from application.master.status_checker import StatusChecker
@@ -27,21 +19,13 @@ from domain.targets import StatusChange, TargetRecord
 TS = 1_764_312_030
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
-
-
 def change(key: str, old: str, new: str, at: int, cluster: str = "c1", kind: str = "service") -> StatusChange:
     return StatusChange(cluster, kind, key, old, new, availability=99.0, p95=12.5, error_budget=80.0,
                         changed_at=at)
 
 
 def test_record_appends_history_and_upserts_current(engine: Engine) -> None:
-    repository = SqlStatusRepository(engine)
+    repository = open_store(engine).status
     with repository.update("c1") as work:
         assert work.locked and work.current() == {}
         work.record([
@@ -58,7 +42,7 @@ def test_record_appends_history_and_upserts_current(engine: Engine) -> None:
 
 
 def test_turning_unknown_removes_the_current_row_and_keeps_the_history(engine: Engine) -> None:
-    repository = SqlStatusRepository(engine)
+    repository = open_store(engine).status
     with repository.update("c1") as work:
         work.record([
             change("shop/a", "unknown", "healthy", 100), change("shop/b", "unknown", "healthy", 100)
@@ -71,7 +55,7 @@ def test_turning_unknown_removes_the_current_row_and_keeps_the_history(engine: E
 
 
 def test_a_failed_update_writes_nothing(engine: Engine) -> None:
-    repository = SqlStatusRepository(engine)
+    repository = open_store(engine).status
     with pytest.raises(RuntimeError), repository.update("c1") as work:
         work.record([change("shop/a", "unknown", "healthy", 100)])
         raise RuntimeError("crash before commit")
@@ -79,7 +63,7 @@ def test_a_failed_update_writes_nothing(engine: Engine) -> None:
 
 
 def test_changes_are_newest_first_and_filterable(engine: Engine) -> None:
-    repository = SqlStatusRepository(engine)
+    repository = open_store(engine).status
     with repository.update("c1") as work:
         work.record([
             change("shop/a", "unknown", "healthy", 100),
@@ -112,12 +96,12 @@ def test_domains_come_from_route_mapping(engine: Engine) -> None:
             {"cluster_id": "c2", "domain": "b.example.com", "path_prefix": "/", "service_key": "k3",
              "last_seen": 1},
         ])
-    assert SqlStatusRepository(engine).domains("c1") == {"a.example.com": {"k1", "k2"}}
+    assert open_store(engine).status.domains("c1") == {"a.example.com": {"k1", "k2"}}
 
 
 def store(engine: Engine, document: dict) -> None:
     received_at = document["slo_data"]["timestamp"] + 1
-    SqlIngestRepository(engine).store(snapshot_totals(SLOSnapshot.model_validate(document), received_at))
+    open_store(engine).ingest.store(snapshot_totals(SLOSnapshot.model_validate(document), received_at))
 
 
 def test_status_checker_on_stored_snapshots_with_and_without_rollups(engine: Engine) -> None:
@@ -129,13 +113,13 @@ def test_status_checker_on_stored_snapshots_with_and_without_rollups(engine: Eng
         store(engine, snapshot(cluster_id="c1", timestamp=TS - 3600 + i * 900, services=[failing],
                                edges=[], ingresses=[ingress("shop-frontend-80")],
                                routes=[route("shop.example.com", "shop-frontend-80")]))
-    targets = SqlTargetRepository(engine)
+    targets = open_store(engine).targets
     targets.upsert(TargetRecord("c1", "service", "shop/checkout", "1d", 85.0, 300.0, updated_at=1))
-    statuses = SqlStatusRepository(engine)
-    checker = StatusChecker(SqlStatsReader(engine), targets, statuses, Target(95.0, 300.0))
+    statuses = open_store(engine).status
+    checker = StatusChecker(open_store(engine).stats, targets, statuses, Target(95.0, 300.0))
 
     checker.run(TS)
-    Aggregator(SqlRollupRepository(engine), 48 * 3600).run(TS)  # same numbers read from hourly rows
+    Aggregator(open_store(engine).rollups, 48 * 3600).run(TS)  # same numbers read from hourly rows
     steady = checker.run(TS + 60)
 
     assert steady.changes == 0

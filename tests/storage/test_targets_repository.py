@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
+from tests.storage.stores import open_store
 
 from adapters.storage.engine import make_engine
 from adapters.storage.migrate import upgrade_to_head
@@ -18,7 +19,7 @@ from domain.targets import TargetRecord
 def repository(database_url: str) -> Iterator[SqlTargetRepository]:
     engine: Engine = make_engine(database_url)
     upgrade_to_head(engine)
-    yield SqlTargetRepository(engine)
+    yield open_store(engine).targets
     engine.dispose()
 
 

@@ -11,20 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from adapters.api import docs, health, ingest
+from application.ports.storage import StorageUnavailable
 
 # Every module of these packages that uses ``Provide[...]`` gets the container's providers.
 WIRED_PACKAGES = ("adapters.api", "adapters.web")
 
 
 def _routers() -> list[Any]:
-    from adapters.api import query
+    from adapters.api import alerts, query
     from adapters.web import routes
 
-    return [ingest.router, health.router, query.router, routes.router, docs.router]
+    return [ingest.router, health.router, query.router, alerts.router, routes.router, docs.router]
 
 
 class Lifecycle(Protocol):
@@ -57,10 +59,16 @@ def create_app(container: Any) -> FastAPI:
         **docs.APP_OPTIONS,
     )
     app.state.container = container
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
     for router in _routers():
         app.include_router(router)
     _document_contract(app)
     return app
+
+
+async def _storage_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    """503 with one line naming the database; the storage adapter logged the outage once."""
+    return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
 
 
 def _document_contract(app: FastAPI) -> None:

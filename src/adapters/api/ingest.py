@@ -22,6 +22,7 @@ from adapters.api.errors import describe_validation_error, nul_character_path
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
 from application.ports.ingest import SnapshotOutOfRange
+from application.ports.storage import StorageUnavailable
 from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
         413: {"description": "body (decompressed, when gzip) larger than --max-body"},
         415: {"description": "content encoding other than gzip"},
         422: {"description": "invalid snapshot; the message names the field"},
+        503: {"description": "the database is unavailable (or storing failed): retry later"},
     },
     openapi_extra={
         "requestBody": {
@@ -188,6 +190,12 @@ def _parse_and_store(
     except SnapshotOutOfRange as error:
         metrics.rejected("invalid")
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    except StorageUnavailable as error:
+        # Logged once per outage by the storage adapter; the agent keeps the snapshot and retries.
+        metrics.ingest_snapshots.labels(result="failed").inc()
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"{error}; snapshot not stored, retry", {"Retry-After": "5"}
+        ) from None
     except Exception:
         metrics.ingest_snapshots.labels(result="failed").inc()
         log.exception("storing snapshot of %s at %s failed", snapshot.cluster_id, snapshot.slo_data.timestamp)

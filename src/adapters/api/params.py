@@ -88,15 +88,37 @@ def unprocessable(message: str) -> HTTPException:
     return HTTPException(status_code=422, detail=message)
 
 
+_TIME_RANGE = "15m, 1h, 6h, 24h (or 1d), 7d or 30d back from now"
+_START = "Window start (exclusive): unix seconds or RFC 3339"
+_END = "Window end (inclusive): unix s or RFC 3339; default now"
+
+
 @inject
 def time_window(
-    time_range: str | None = Query(None, description="15m, 1h, 6h, 24h (or 1d), 7d or 30d back from now"),
-    start: str | None = Query(None, description="Window start (exclusive): unix seconds or RFC 3339"),
-    end: str | None = Query(None, description="Window end (inclusive): unix s or RFC 3339; default now"),
+    time_range: str | None = Query(None, description=_TIME_RANGE),
+    start: str | None = Query(None, description=_START),
+    end: str | None = Query(None, description=_END),
     clock: Callable[[], float] = Depends(Provide["clock"]),
 ) -> TimeWindow:
+    return _window_or_422(time_range, start, end, clock())
+
+
+@inject
+def optional_time_window(
+    time_range: str | None = Query(None, description=_TIME_RANGE + "; default: no bound"),
+    start: str | None = Query(None, description=_START),
+    end: str | None = Query(None, description=_END),
+    clock: Callable[[], float] = Depends(Provide["clock"]),
+) -> TimeWindow | None:
+    """Like ``time_window``, for endpoints that read everything when no window is given."""
+    if time_range is None and start is None and end is None:
+        return None
+    return _window_or_422(time_range, start, end, clock())
+
+
+def _window_or_422(time_range: str | None, start: str | None, end: str | None, now: float) -> TimeWindow:
     try:
-        return resolve_window(time_range, start, end, clock())
+        return resolve_window(time_range, start, end, now)
     except InvalidParameter as error:
         raise unprocessable(str(error)) from None
 

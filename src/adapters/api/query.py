@@ -14,7 +14,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
 from adapters.api.auth import require_admin_token, require_read_token
-from adapters.api.params import TimeWindow, cluster_param, optional_instant, time_window, unprocessable
+from adapters.api.params import (
+    TimeWindow,
+    cluster_param,
+    optional_instant,
+    optional_time_window,
+    time_window,
+    unprocessable,
+)
 from adapters.api.schemas import (
     ClusterOut,
     ClustersResponse,
@@ -40,7 +47,11 @@ from application.query.errors import (
     UnknownCluster,
 )
 
-router = APIRouter(tags=["query"], dependencies=[Depends(require_read_token)])
+router = APIRouter(
+    tags=["query"],
+    dependencies=[Depends(require_read_token)],
+    responses={503: {"description": "the database is unavailable; the message names it"}},
+)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -185,10 +196,19 @@ def status_history(
     key: str | None = Query(None, description="namespace/name, domain or ns-svc-port"),
     since: str | None = Query(None, description="Changes at or after this time (unix s or RFC 3339)"),
     limit: int = Query(100, description="At most this many changes, newest first (1–1000)"),
+    window: TimeWindow | None = Depends(optional_time_window),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> StatusHistoryResponse:
     since_ts = optional_instant(since, "since")
-    changes = answer(lambda: service.status_history(cluster_id, target_type, key, since_ts, limit))
+    until_ts = None
+    if window is not None:
+        if since_ts is not None:
+            raise unprocessable("give either since or time_range/start/end, not both")
+        # The window is (start, end] like every other endpoint's; since is inclusive.
+        since_ts, until_ts = window.start + 1, window.end
+    changes = answer(
+        lambda: service.status_history(cluster_id, target_type, key, since_ts, limit, until_ts)
+    )
     return StatusHistoryResponse(changes=[_as(StatusChangeOut, change) for change in changes])
 
 

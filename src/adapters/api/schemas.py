@@ -113,13 +113,17 @@ class TopologyResponse(RangeInfo):
     edges: list[MeshEdge]
 
 
+_NO_SNAPSHOT = "; null when no snapshot falls in the interval (no data, drawn as a gap)"
+_NO_REQUESTS = "; null without requests (and so without a snapshot)"
+
+
 class ServiceHistoryPoint(_Out):
     timestamp: int = Field(description="End of the interval the point covers")
-    rps: float
-    p95: float | None
-    error_rate: float | None
-    availability: float | None
-    mtls_percent: float | None
+    rps: float | None = Field(description="Requests per covered second" + _NO_SNAPSHOT)
+    p95: float | None = Field(description="95th percentile latency, ms" + _NO_REQUESTS)
+    error_rate: float | None = Field(description="Percent of requests that failed" + _NO_REQUESTS)
+    availability: float | None = Field(description="Percent of requests that succeeded" + _NO_REQUESTS)
+    mtls_percent: float | None = Field(description="Percent of requests over mTLS" + _NO_REQUESTS)
     total_requests: int = 0
     avg_latency: float | None = None
 
@@ -221,14 +225,14 @@ class DomainDetailResponse(RangeInfo):
 
 class DomainHistoryPoint(_Out):
     timestamp: int = Field(description="End of the interval the point covers")
-    rps: float
+    rps: float | None = Field(description="Requests per covered second" + _NO_SNAPSHOT)
     total_requests: int
     errors: int
-    availability: float | None
-    error_rate: float | None
+    availability: float | None = Field(description="Percent of requests below 500" + _NO_REQUESTS)
+    error_rate: float | None = Field(description="Percent of requests 500 and above" + _NO_REQUESTS)
     avg_latency: float | None
     p50: float | None
-    p95: float | None
+    p95: float | None = Field(description="95th percentile latency, ms" + _NO_REQUESTS)
     p99: float | None
 
 

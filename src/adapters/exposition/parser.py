@@ -94,6 +94,10 @@ class _Pass:
     run_start: int = 0
     reordered: bool = False
     eof: bool = False
+    # The name (and the character after it) of the last unrelated family that shares a kept
+    # family's prefix (``otel_response_total_foo{``): its other lines, which come in a block,
+    # are rejected by one comparison each.
+    unrelated_name: str = "\n"
 
 
 class ExpositionParser:
@@ -116,6 +120,9 @@ class ExpositionParser:
         # Match text → position in the order; built when a scrape first leaves the order, so a
         # scrape that follows it exactly (the steady state) never pays for it, nor holds it.
         self._index: dict[str, int] | None = None
+        # Stands for the remembered order: replaced whenever the order changes, so two scrapes
+        # with the same layout object hold the same series at the same positions.
+        self._layout = object()
 
     @property
     def prefix(self) -> str:
@@ -135,7 +142,7 @@ class ExpositionParser:
             state = self._read(chunks)
             self._remember(state)
         state.stats.samples = len(state.samples)
-        return Scrape(timestamp=taken_at, samples=state.samples, stats=state.stats)
+        return Scrape(timestamp=taken_at, samples=state.samples, stats=state.stats, layout=self._layout)
 
     def _read(self, chunks: Iterable[bytes]) -> _Pass:
         state = _Pass()
@@ -193,6 +200,7 @@ class ExpositionParser:
         self._order = order
         self._order_series = order_series
         self._index = None
+        self._layout = object()
 
     def _positions(self) -> dict[str, int]:
         if self._index is None:
@@ -216,6 +224,9 @@ class ExpositionParser:
         unrelated = 0
         for line in lines:
             if line.startswith(starts):
+                if line.startswith(state.unrelated_name):
+                    unrelated += 1
+                    continue
                 if position < expected_count:
                     text = expected[position]
                     if line.startswith(text, prefix_len):
@@ -298,6 +309,8 @@ class ExpositionParser:
                     name = METRIC_NAME.match(text)
                     family = self._families.get(name.group()) if name else None
                     if family is None:
+                        if name is not None and name.end() < len(text):
+                            state.unrelated_name = text[: name.end() + 1]
                         return 1
                 parsed = None
                 if not end:

@@ -25,8 +25,7 @@ import random
 from collections import deque
 from decimal import Decimal
 
-from adapters.simulator import exposition
-from adapters.simulator.exposition import Family, render_labels
+from adapters.simulator.ingress import add_noise, ingress_series
 from adapters.simulator.scenario import (
     ADMIN_PORT,
     LINKERD_BOUNDS_MS,
@@ -44,6 +43,7 @@ from adapters.simulator.scenario import (
 from adapters.simulator.series import HistogramSeries, Labels
 from adapters.simulator.source import Source
 from adapters.simulator.truth import StepTruth, Truth, linkerd_bucket_keys, summarise
+from adapters.simulator.writer import ExpositionWriter
 from domain import families
 from domain.contract import INF_KEY
 from domain.histogram import format_bound
@@ -97,7 +97,7 @@ class ClusterModel:
         self._pod_counter = 0
         self.restart_count = 0  # restarts done (not merely scheduled)
         self.rollout_count = 0
-        self._label_cache: dict[Labels, str] = {}
+        self._writer: ExpositionWriter | None = None
         self._linkerd_bounds = (*map(float, LINKERD_BOUNDS_MS), INF)
         self._linkerd_le = [format_bound(b) for b in self._linkerd_bounds]
         self._ingress_bounds = {
@@ -253,7 +253,7 @@ class ClusterModel:
                 continue
             if source.kind == "proxy":
                 self._proxy_traffic(source, truth, gate)
-            self._noise(source)
+            add_noise(source, self._count)
         for backend in self.scenario.backends:
             replicas = [s for s in by_workload.get(backend.controller, []) if not s.draining]
             if replicas:
@@ -375,20 +375,7 @@ class ClusterModel:
             else:
                 code = self.rng.choices(("200", "201", "304", "404"), weights=(85, 5, 6, 4))[0]
             seconds = _quantise(self._latency_ms(backend.latency) / 1000, 1 / 4096)
-            if backend.controller == "traefik":
-                labels: Labels = (*replica.base_labels, ("service",
-                                  f"{backend.namespace}-{backend.service}-{backend.port}@{backend.provider}"),
-                                  ("code", code), ("method", method), ("protocol", "http"))
-                counter = replica.counter(families.TRAEFIK_REQUESTS, labels)
-                hist = replica.histogram(families.TRAEFIK_DURATION, labels, bounds)
-            else:
-                port = (("service_port", str(backend.port)),) if backend.port_label else ()
-                labels = (*replica.base_labels, ("canary", ""), ("host", backend.host),
-                          ("ingress", backend.ingress), ("method", method),
-                          ("namespace", backend.namespace), ("path", backend.path),
-                          ("service", backend.service), *port, ("status", code))
-                counter = replica.counter(self._nginx_requests, labels)
-                hist = replica.histogram(families.NGINX_DURATION, labels, bounds)
+            counter, hist = ingress_series(backend, replica, code, method, bounds, self._nginx_requests)
             if not gate:
                 counter.add(1)
                 hist.observe(seconds)
@@ -399,60 +386,16 @@ class ClusterModel:
                 truth.add(("b", key, "bucket", backend.controller, bound_key))
                 truth.add(("b", key, "sum"), seconds * 1000)
 
-    def _noise(self, source: Source) -> None:
-        """Families the agent must ignore: they share prefixes and labels with the real ones."""
-        if source.kind == "proxy":
-            source.counter("request_total", (*source.base_labels, ("direction", "inbound"))).add(
-                self._count(10))
-            source.counter("tcp_open_total", (*source.base_labels, ("direction", "inbound"))).add(
-                self._count(2))
-            source.counter("route_response_total", (*source.base_labels, ("direction", "inbound"),
-                                                    ("rt_route", "GET /"), ("status_code", "200"),
-                                                    ("classification", "success"))).add(self._count(5))
-        elif source.kind == "traefik":
-            source.counter("traefik_entrypoint_requests_total", (*source.base_labels, ("code", "200"),
-                                                                 ("entrypoint", "websecure"),
-                                                                 ("method", "GET"), ("protocol", "http"))
-                           ).add(self._count(50))
-        source.counter("process_cpu_seconds_total", source.base_labels).add(self._count(1))
-
     # ------------------------------------------------------------------ exposition
-
-    def _labels(self, labels: Labels) -> str:
-        text = self._label_cache.get(labels)
-        if text is None:
-            if len(self._label_cache) > 200_000:
-                self._label_cache.clear()
-            text = self._label_cache[labels] = render_labels(labels)
-        return text
 
     def render(self, garbage: bool = False) -> str:
         """The exposition after the current step, ``# HELP``/``# TYPE`` and ``otel_`` prefix."""
-        p = self.prefix
-        counters: dict[str, Family] = {}
-        histograms: dict[str, Family] = {}
-        les = {families.LINKERD_LATENCY: self._linkerd_le,
-               families.TRAEFIK_DURATION: self._ingress_bounds["traefik"][1],
-               families.NGINX_DURATION: self._ingress_bounds["nginx"][1]}
-        for source in self.sources:
-            for (family, labels), counter in source.counters.items():
-                fam = counters.get(family)
-                if fam is None:
-                    fam = counters[family] = Family(p + family, "counter", family.replace("_", " "))
-                fam.sample(p + family, self._labels(labels), counter.value)
-            for (family, labels), hist in source.histograms.items():
-                fam = histograms.get(family)
-                if fam is None:
-                    fam = histograms[family] = Family(p + family, "histogram", family.replace("_", " "))
-                text = self._labels(labels)
-                for le, cumulative in zip(les[family], hist.cumulative(), strict=True):
-                    fam.sample(f"{p}{family}_bucket", f'{text},le="{le}"', cumulative)
-                fam.sample(f"{p}{family}_sum", text, hist.total)
-                fam.sample(f"{p}{family}_count", text, hist.count)
-        body = exposition.render([*counters.values(), *histograms.values()])
-        if garbage:
-            body = exposition.with_garbage(body, p, random.Random(self.step))
-        return body
+        if self._writer is None:
+            les = {families.LINKERD_LATENCY: self._linkerd_le,
+                   families.TRAEFIK_DURATION: self._ingress_bounds["traefik"][1],
+                   families.NGINX_DURATION: self._ingress_bounds["nginx"][1]}
+            self._writer = ExpositionWriter(self.prefix, les)
+        return self._writer.render(self.sources, self.step, garbage)
 
     # ------------------------------------------------------------------ truth
 

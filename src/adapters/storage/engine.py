@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from adapters.storage.outage import OutageWatch
+
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 here (the driver this package installs)."""
@@ -52,9 +54,11 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        return engine
-    # A bounded connect timeout: an unreachable server makes /readyz answer 503 within
-    # seconds instead of hanging on the operating system's TCP timeout.
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10}
-    )
+    else:
+        # A bounded connect timeout: an unreachable server makes /readyz answer 503 within
+        # seconds instead of hanging on the operating system's TCP timeout.
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10}
+        )
+    OutageWatch(engine)
+    return engine

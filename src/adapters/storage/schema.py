@@ -234,3 +234,35 @@ Index("ix_status_history_changed", status_history.c.changed_at)
 Index("ix_status_history_key", status_history.c.cluster_id, status_history.c.target_type,
       status_history.c.key)
 Index("ix_snapshot_log_received", snapshot_log.c.received_at)
+
+# Burn-rate alerts (SPEC §11): one row per target × objective (sli) × tier; a re-fire replaces
+# the resolved row. Times are unix seconds, windows seconds, budget percent.
+alert_state = Table(
+    "alert_state",
+    metadata,
+    *_target(),
+    Column("slo_window", String(8), primary_key=True),
+    Column("sli", String(16), primary_key=True),
+    Column("tier", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("long_window", Integer, nullable=False),
+    Column("short_window", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("resolved_at", BigInteger),
+    Column("burn_rate_long", Float),
+    Column("burn_rate_short", Float),
+    Column("budget_remaining", Float),
+    Column("last_sent_at", BigInteger),
+)
+
+# The last notification round a master did per cluster, so that no round is notified twice.
+alert_rounds = Table(
+    "alert_rounds",
+    metadata,
+    _cluster(),
+    Column("last_round", BigInteger, nullable=False),
+    Column("done_at", BigInteger, nullable=False),
+)
+
+Index("ix_alert_state_resolved", alert_state.c.resolved_at)

@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.engine import Connection
 
 from adapters.storage import schema, stats_sql
@@ -83,6 +83,25 @@ class SqlStatsReader:
                 RouteInfo(**{**row._asdict(), "tls": bool(row.tls)})
                 for row in connection.execute(query)
             ]
+
+    def workload_reported(self, cluster_id: str, key: WorkloadKey) -> bool:
+        namespace, name = key
+        with self._engine.connect() as connection:
+            return stats_sql.any_row(
+                connection, (WORKLOADS.raw, WORKLOADS.hourly), cluster_id,
+                lambda t: and_(t.c.namespace == namespace, t.c.name == name),
+            ) or stats_sql.any_row(
+                connection, (EDGES.raw, EDGES.hourly), cluster_id,
+                lambda t: or_(and_(t.c.src_ns == namespace, t.c.src_name == name),
+                              and_(t.c.dst_ns == namespace, t.c.dst_name == name)),
+            )
+
+    def backend_reported(self, cluster_id: str, service_key: str) -> bool:
+        with self._engine.connect() as connection:
+            return stats_sql.any_row(
+                connection, (INGRESS.raw, INGRESS.hourly), cluster_id,
+                lambda t: t.c.service_key == service_key,
+            )
 
     # -- stitched totals ---------------------------------------------------------
 

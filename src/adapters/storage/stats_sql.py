@@ -7,11 +7,11 @@ Python by ``RowSums``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, and_, func, or_, select, tuple_
+from sqlalchemy import Engine, Table, and_, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -154,3 +154,13 @@ def _key_filter(table: Table, family: Family[Any], keys: Keys | None) -> list[Co
     if len(keys) <= 50:
         return [or_(*(and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))]
     return [tuple_(*columns).in_(list(keys))]
+
+
+def any_row(connection: Connection, tables: Collection[Table], cluster_id: str,
+            condition: Callable[[Table], ColumnElement[bool]]) -> bool:
+    """Whether one of ``tables`` has a row of the cluster meeting ``condition``."""
+    for table in tables:
+        query = select(literal(1)).where(table.c.cluster_id == cluster_id, condition(table)).limit(1)
+        if connection.execute(query).first() is not None:
+            return True
+    return False

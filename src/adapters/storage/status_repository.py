@@ -119,8 +119,9 @@ class SqlStatusRepository:
         key: str | None = None,
         since: int | None = None,
         limit: int = 100,
+        until: int | None = None,
     ) -> list[StatusChange]:
-        """Newest first; ``since`` bounds ``changed_at`` inclusively."""
+        """Newest first; ``since`` and ``until`` bound ``changed_at`` inclusively."""
         query = select(_HISTORY)
         if cluster_id is not None:
             query = query.where(_HISTORY.c.cluster_id == cluster_id)
@@ -130,6 +131,8 @@ class SqlStatusRepository:
             query = query.where(_HISTORY.c.key == key)
         if since is not None:
             query = query.where(_HISTORY.c.changed_at >= since)
+        if until is not None:
+            query = query.where(_HISTORY.c.changed_at <= until)
         query = query.order_by(_HISTORY.c.changed_at.desc(), _HISTORY.c.id.desc()).limit(max(0, limit))
         with self._engine.connect() as connection:
             return [_change(row) for row in connection.execute(query)]

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from application.agent.gc_pause import CycleGarbage
 from application.agent.send import Outcome, SendUseCase
 from application.agent.status import AgentStatus
 from application.ports.agent import Collector, ScrapeError, StopSignal
@@ -60,6 +61,7 @@ class AgentLoop:
         health_check: Callable[[], bool] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        garbage: CycleGarbage | None = None,
     ) -> None:
         self._collector = collector
         self._sender = sender
@@ -73,6 +75,7 @@ class AgentLoop:
         self._state_dirty = False
         self._pending_saved = False  # the saved state carries a snapshot to re-deliver on restart
         self._recovered: SLOSnapshot | None = None
+        self._garbage = garbage if garbage is not None else CycleGarbage()
 
     # -- the whole run -----------------------------------------------------
 
@@ -153,6 +156,11 @@ class AgentLoop:
     # -- one cycle ---------------------------------------------------------
 
     def run_cycle(self) -> None:
+        """Collect, persist, deliver; the cyclic collector waits until all three are done."""
+        with self._garbage.cycle():
+            self._run_cycle()
+
+    def _run_cycle(self) -> None:
         status = self.status
         status.cycles += 1
         started = self._monotonic()

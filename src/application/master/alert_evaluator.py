@@ -15,8 +15,8 @@ alerts stay due, so the next round sends them again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from application.master.failures import JobPartlyFailed
 from application.master.key_traffic import KeyTraffic, KeyTrafficReader
@@ -31,13 +31,14 @@ from application.ports.alerts import (
 from application.ports.targets import TargetRepository
 from domain import alerts as alert_rules
 from domain.alerts import Alert, AlertKey
-from domain.burn_tiers import DEFAULT_MIN_BAD_EVENTS, TIERS, judge, tier_windows, window_label
+from domain.burn_tiers import DEFAULT_MIN_BAD_EVENTS, TIERS, TierVerdict, judge, tier_windows, window_label
 from domain.objectives import Objective, evaluate
 from domain.slo_windows import window_range
-from domain.target_objectives import default_target, objectives_of
+from domain.target_objectives import DEFAULT_ALERT_WINDOW, default_target, objectives_of
 from domain.targets import TargetRecord
 
 log = logging.getLogger(__name__)
+SEVERITIES = ("page", "ticket")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,13 @@ class AlertReport:
     firing: int = 0
     notified: int = 0
     skipped_clusters: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    key: AlertKey
+    verdict: TierVerdict
+    budget: float | None
 
 
 class AlertEvaluator:
@@ -78,7 +86,7 @@ class AlertEvaluator:
     def run(self, now: int) -> AlertReport:
         report = AlertReport()
         gauges: list[ObjectiveGauge] = []
-        firing: dict[str, int] = {"page": 0, "ticket": 0}
+        firing = dict.fromkeys(SEVERITIES, 0)
         failures: list[str] = []
         for cluster_id in self._traffic.clusters():
             try:
@@ -92,73 +100,80 @@ class AlertEvaluator:
             raise JobPartlyFailed("alert_evaluator", failures, report)
         return report
 
-    def _targets_of(self, cluster_id: str, traffic: KeyTraffic) -> list[TargetRecord]:
+    def _targets_of(self, cluster_id: str, windows: _Windows) -> list[TargetRecord]:
         stored = self._targets.list(cluster_id)
         chosen = [t for t in stored if t.alerting]
         if self._settings.on_defaults:
+            # A key with any target (even one with alerting off) is judged by its own targets only.
             with_target = {(t.target_type, t.key) for t in stored}
-            for target_type, key in sorted(traffic.keys() - with_target):
-                settings = self._settings
+            settings = self._settings
+            for target_type, key in sorted(windows.recent().keys() - with_target):
                 chosen.append(default_target(cluster_id, target_type, key, settings.default_availability,
                                              settings.default_p95_ms))
         return chosen
+
+    def _judge_cluster(
+        self, cluster_id: str, now: int, gauges: list[ObjectiveGauge]
+    ) -> list[_Judged]:
+        windows = _Windows(self._traffic, cluster_id, now)
+        judged: list[_Judged] = []
+        for target in self._targets_of(cluster_id, windows):
+            slot = (target.target_type, target.key)
+            start, end = window_range(target.window, now)
+            in_window = windows.of(start, end).of(*slot)
+            for objective in objectives_of(target):
+                report = evaluate(objective, target.window, in_window)
+                burns: dict[str, float] = {}
+                for tier in TIERS:
+                    spans = tier_windows(tier, target.window)
+                    verdict = judge(
+                        tier, spans, objective.events(windows.last(spans.long).of(*slot)),
+                        objective.events(windows.last(spans.short).of(*slot)), objective.target,
+                        self._settings.min_bad_events,
+                    )
+                    for seconds, rate in ((spans.long, verdict.burn_long), (spans.short, verdict.burn_short)):
+                        if rate is not None:
+                            burns[window_label(seconds)] = rate
+                    key = alert_rules.alert_key(target, objective.sli, tier.number)
+                    judged.append(_Judged(key, verdict, report.budget_remaining))
+                gauges.append(_gauge(target, objective, report.sli_percent, report.budget_remaining, burns))
+        return judged
 
     def _run_cluster(
         self, cluster_id: str, now: int, report: AlertReport, gauges: list[ObjectiveGauge],
         firing: dict[str, int],
     ) -> None:
-        windows = _Windows(self._traffic, cluster_id, now)
-        targets = self._targets_of(cluster_id, windows.recent())
-        verdicts: list[tuple[AlertKey, Objective, TargetRecord, object, float | None]] = []
-        for target in targets:
-            slot = (target.target_type, target.key)
-            for objective in objectives_of(target):
-                start, end = window_range(target.window, now)
-                budget = evaluate(objective, target.window,
-                                  windows.of(start, end).of(target.target_type, target.key))
-                burns: dict[str, float] = {}
-                for tier in TIERS:
-                    spans = tier_windows(tier, target.window)
-                    long_events = objective.events(windows.last(spans.long).of(*slot))
-                    short_events = objective.events(windows.last(spans.short).of(*slot))
-                    verdict = judge(tier, spans, long_events, short_events, objective.target,
-                                    self._settings.min_bad_events)
-                    for seconds, rate in ((spans.long, verdict.burn_long), (spans.short, verdict.burn_short)):
-                        if rate is not None:
-                            burns[window_label(seconds)] = rate
-                    key = alert_rules.alert_key(target, objective.sli, tier.number)
-                    verdicts.append((key, objective, target, verdict, budget.budget_remaining))
-                gauges.append(_gauge(target, objective, budget.sli_percent, budget.budget_remaining, burns))
-                report.objectives += 1
+        before = len(gauges)
+        judged = self._judge_cluster(cluster_id, now, gauges)
+        report.objectives += len(gauges) - before
         round_number = now // max(1, self._settings.interval_seconds)
         with self._store.round(cluster_id, round_number) as held:
-            if not held.taken:
-                report.skipped_clusters.append(cluster_id)
-                return
             previous = held.alerts()
-            changed: dict[AlertKey, Alert] = {}
-            for key, _objective, _target, verdict, budget in verdicts:
-                after = alert_rules.transition(previous.get(key), key, verdict, budget, now)  # type: ignore[arg-type]
-                if after is not None:
-                    changed[key] = after
-            current = {**previous, **changed}
-            due = [a for a in current.values() if alert_rules.is_due(a, now)]
-            if self._deliver(due, now):
-                current.update({a.id: _sent(a, now) for a in due})
-            held.save(current.values())
+            if not held.taken:
+                # Another master notifies this round; the firing counts still come from the stored state.
+                report.skipped_clusters.append(cluster_id)
+                current = previous
+            else:
+                changed = _transitions(previous, judged, now)
+                current = {**previous, **changed}
+                due = [a for a in current.values() if alert_rules.is_due(a, now)]
+                if self._deliver(due, now):
+                    changed.update({a.id: replace(a, last_sent_at=now) for a in due})
+                held.save(changed.values())
+                report.notified += len(due)
         for alert in current.values():
             if alert.state == alert_rules.FIRING:
                 firing[alert.severity] = firing.get(alert.severity, 0) + 1
                 report.firing += 1
-        report.notified += len(due)
 
     def _deliver(self, due: Sequence[Alert], now: int) -> bool:
-        """Post the due alerts to every receiver; True when every receiver took them."""
+        """Post the due alerts to every receiver; True when every receiver took them (or none is set)."""
         if not due or not self._notifiers:
-            return not due or not self._notifiers
+            return True
+        settings = self._settings
         notifications = [
-            Notification(alert_rules.to_receiver(a, now, self._settings.interval_seconds,
-                                                 self._settings.public_url), a.state)
+            Notification(alert_rules.to_receiver(a, now, settings.interval_seconds, settings.public_url),
+                         a.state)
             for a in due
         ]
         delivered = True
@@ -183,10 +198,25 @@ class AlertEvaluator:
             self._metrics.notification(receiver, outcome)
 
 
-def _sent(alert: Alert, now: int) -> Alert:
-    from dataclasses import replace
+def _transitions(
+    previous: dict[AlertKey, Alert], judged: Sequence[_Judged], now: int
+) -> dict[AlertKey, Alert]:
+    """The alerts whose stored row changes this round.
 
-    return replace(alert, last_sent_at=now)
+    A firing alert that was not judged at all (its target was deleted, lost that
+    objective or turned alerting off) resolves now rather than firing forever.
+    """
+    changed: dict[AlertKey, Alert] = {}
+    for one in judged:
+        before = previous.get(one.key)
+        after = alert_rules.transition(before, one.key, one.verdict, one.budget, now)
+        if after is not None and after != before:
+            changed[one.key] = after
+    seen = {one.key for one in judged}
+    for key, alert in previous.items():
+        if key not in seen and alert.state == alert_rules.FIRING:
+            changed[key] = replace(alert, state=alert_rules.RESOLVED, resolved_at=now)
+    return changed
 
 
 def _gauge(target: TargetRecord, objective: Objective, sli_percent: float | None, budget: float | None,
@@ -217,8 +247,5 @@ class _Windows:
         return self.of(self._now - seconds, self._now)
 
     def recent(self) -> KeyTraffic:
-        return self.last(30 * 86400)
-
-
-def keys_of(items: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    return set(items)
+        """The keys defaults apply to: those with traffic in the default alert window."""
+        return self.of(*window_range(DEFAULT_ALERT_WINDOW, self._now))

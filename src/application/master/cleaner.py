@@ -3,7 +3,8 @@
 A row is kept while it is younger than its retention and removed once older:
 raw rows and the snapshot log by snapshot end (``ts < now - raw``), hourly rows,
 cluster coverage and rollup state by the end of their hour
-(``hour + 3600 <= now - hourly``), status history by change time, routes by
+(``hour + 3600 <= now - hourly``), status history by change time, resolved
+alerts by the time they resolved (like status history), routes by
 when they were last seen.
 """
 
@@ -58,6 +59,8 @@ def retention_rules(now: int, retention: Retention) -> list[RetentionRule]:
     rules = [RetentionRule(table, "ts", raw_cutoff) for table in RAW_TABLES]
     rules += [RetentionRule(table, "hour", hour_cutoff) for table in HOURLY_TABLES]
     rules.append(RetentionRule("status_history", "changed_at", int(now - retention.status_seconds)))
+    # Resolved alerts are history like status changes; firing ones (resolved_at NULL) always stay.
+    rules.append(RetentionRule("alert_state", "resolved_at", int(now - retention.status_seconds)))
     rules.append(RetentionRule("route_mapping", "last_seen", int(now - retention.route_unseen_seconds)))
     return rules
 

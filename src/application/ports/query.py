@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from application.ports.stats import EdgeKey, StatsReader, WorkloadKey
+from application.query.alert_views import AlertView, ObjectiveBudgetView
 from application.query.views import (
     DomainDetailView,
     DomainHistoryView,
@@ -69,6 +70,14 @@ class QueryStore(StatsReader, Protocol):
         ...
 
     def edge_totals(self, cluster_id: str, start: int, end: int) -> dict[EdgeKey, EdgeTotals]: ...
+
+    def workload_reported(self, cluster_id: str, key: WorkloadKey) -> bool:
+        """Whether any stored row (raw or hourly, own traffic or a call edge) names this workload."""
+        ...
+
+    def backend_reported(self, cluster_id: str, service_key: str) -> bool:
+        """Whether any stored row (raw or hourly) holds traffic of this ingress backend."""
+        ...
 
     def ingress_totals(
         self, cluster_id: str, start: int, end: int, service_keys: Collection[str] | None = None
@@ -134,5 +143,23 @@ class QueryService(Protocol):
         ...
 
     def status_history(
-        self, cluster_id: str | None, target_type: str | None, key: str | None, since: int | None, limit: int
+        self,
+        cluster_id: str | None,
+        target_type: str | None,
+        key: str | None,
+        since: int | None,
+        limit: int,
+        until: int | None = None,
     ) -> list[StatusChange]: ...
+
+    def alerts(
+        self, state: str, cluster_id: str | None, target_type: str | None, key: str | None
+    ) -> list[AlertView]:
+        """Burn-rate alerts newest first, with the labels and annotations as sent (SPEC §11)."""
+        ...
+
+    def budget(
+        self, cluster_id: str | None, target_type: str, key: str, window: str | None
+    ) -> list[ObjectiveBudgetView]:
+        """Each objective's remaining budget over its window as points, oldest first."""
+        ...

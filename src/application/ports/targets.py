@@ -27,6 +27,7 @@ class StatusHistoryRepository(Protocol):
         key: str | None = None,
         since: int | None = None,
         limit: int = 100,
+        until: int | None = None,
     ) -> list[StatusChange]:
-        """Newest first; ``since`` bounds ``changed_at`` inclusively."""
+        """Newest first; ``since`` and ``until`` bound ``changed_at`` inclusively."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from application.ports.query import ClusterInfo, QueryStore
 from application.ports.targets import StatusHistoryRepository, TargetRepository
@@ -44,3 +44,20 @@ class QueryBase:
 
     def _cluster_targets(self, cluster_id: str) -> TargetTable:
         return TargetTable(self._targets.list(cluster_id=cluster_id), self._defaults)
+
+
+def host_key(domain: str) -> str:
+    """What two spellings of one host name share: no case, no trailing root dot."""
+    return domain.rstrip(".").lower()
+
+
+def stored_domain(known: Iterable[str], wanted: str) -> str | None:
+    """The stored spelling of the host ``wanted`` names (``SHOP.example.com.`` → ``shop.example.com``).
+
+    An exact match wins; of several spellings of one host the first in order is taken.
+    """
+    names = set(known)
+    if wanted in names:
+        return wanted
+    key = host_key(wanted)
+    return min((name for name in names if host_key(name) == key), default=None)

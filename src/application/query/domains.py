@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from application.ports.query import QueryStore, RouteInfo
-from application.query.base import QueryBase
+from application.query.base import QueryBase, stored_domain
 from application.query.errors import NotFound
-from application.query.history import history_plan
+from application.query.history import history_plan, point_rate
 from application.query.shaping import (
     distribution,
     finite,
@@ -69,19 +69,19 @@ class DomainQueries(QueryBase):
         return DomainsView(cluster, start, end, covered, views, summary)
 
     def domain_detail(self, cluster_id: str | None, start: int, end: int, domain: str) -> DomainDetailView:
-        cluster, routes = self._domain_routes(cluster_id, domain)
+        cluster, domain, routes = self._domain_routes(cluster_id, domain)
         views, covered, _ = self._domain_views(cluster, start, end, {domain: routes}, domain)
         return DomainDetailView(cluster, start, end, covered, views[0])
 
     def domain_history(self, cluster_id: str | None, start: int, end: int, domain: str) -> DomainHistoryView:
-        cluster, routes = self._domain_routes(cluster_id, domain)
+        cluster, domain, routes = self._domain_routes(cluster_id, domain)
         keys = sorted({route.service_key for route in routes})
         covered = self._store.covered_seconds(cluster, start, end)
         plan = history_plan(end - start)
         points = [
             DomainHistoryPointView(
                 timestamp=interval.end,
-                rps=slo.rate_per_second(interval.totals.requests, interval.covered_seconds),
+                rps=point_rate(interval.totals.requests, interval.covered_seconds),
                 total_requests=interval.totals.requests,
                 errors=interval.totals.errors,
                 availability=finite(interval.totals.availability),
@@ -95,12 +95,14 @@ class DomainQueries(QueryBase):
         ]
         return DomainHistoryView(cluster, start, end, covered, domain, plan.step, points)
 
-    def _domain_routes(self, cluster_id: str | None, domain: str) -> tuple[str, list[RouteInfo]]:
+    def _domain_routes(self, cluster_id: str | None, domain: str) -> tuple[str, str, list[RouteInfo]]:
+        """The cluster, the domain as stored (host names ignore case) and its routes."""
         cluster = self.resolve_cluster(cluster_id)
-        routes = _routes_by_domain(self._store.routes(cluster)).get(domain)
-        if routes is None:
+        by_domain = _routes_by_domain(self._store.routes(cluster))
+        stored = stored_domain(by_domain, domain)
+        if stored is None:
             raise NotFound(f"no route for domain {domain!r} in cluster {cluster!r}")
-        return cluster, routes
+        return cluster, stored, by_domain[stored]
 
     def _domain_views(
         self,

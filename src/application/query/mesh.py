@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from application.query.base import QueryBase
 from application.query.errors import NotFound
-from application.query.history import history_plan
+from application.query.history import history_plan, point_rate
 from application.query.shaping import (
     distribution,
     finite,
@@ -68,7 +68,7 @@ class MeshQueries(QueryBase):
         history = [
             ServiceHistoryPointView(
                 timestamp=interval.end,
-                rps=slo.rate_per_second(interval.totals.requests, interval.covered_seconds),
+                rps=point_rate(interval.totals.requests, interval.covered_seconds),
                 p95=finite(interval.totals.p95),
                 error_rate=finite(interval.totals.error_rate),
                 availability=finite(interval.totals.availability),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from application.query.base import QueryBase
+import dataclasses
+
+from application.query.base import QueryBase, stored_domain
 from application.query.errors import InvalidInput, NotFound
-from domain.target_rules import InvalidTarget
+from domain.target_rules import InvalidTarget, validate_target
 from domain.targets import TARGET_TYPES, StatusChange, TargetRecord
 
 
@@ -39,7 +41,10 @@ class TargetQueries(QueryBase):
             alerting=alerting,
         )
         try:
-            return self._targets.upsert(record)  # validated there, once (domain.target_rules)
+            # The rules first: a malformed key is told as such, not as an unknown one.
+            validate_target(record)
+            record = dataclasses.replace(record, key=self._reported_key(record))
+            return self._targets.upsert(record)
         except InvalidTarget as error:
             raise InvalidInput("; ".join(error.problems)) from None
 
@@ -51,6 +56,32 @@ class TargetQueries(QueryBase):
             raise NotFound(f"no {target_type} target for {key!r} over {window!r} in cluster {cluster!r}")
         return deleted
 
+    def _reported_key(self, record: TargetRecord) -> str:
+        """The key as the cluster reported it; a target for something never seen is a typo.
+
+        A domain is matched like a host name and stored in the routes' spelling,
+        so that its target applies to the domain the checks and views show.
+        """
+        cluster, key = record.cluster_id, record.key
+        if record.target_type == "service":
+            namespace, _, name = key.partition("/")
+            if self._store.workload_reported(cluster, (namespace, name)):
+                return key
+            raise InvalidInput(
+                f"key {key!r}: cluster {cluster!r} has never reported this workload "
+                "(no traffic of it or call to or from it is stored)"
+            )
+        routes = self._store.routes(cluster)
+        domain = stored_domain((route.domain for route in routes), key)
+        if domain is not None:
+            return domain
+        if any(route.service_key == key for route in routes) or self._store.backend_reported(cluster, key):
+            return key
+        raise InvalidInput(
+            f"key {key!r}: cluster {cluster!r} has no route for this domain and has never reported "
+            "this ingress backend (ns-svc-port)"
+        )
+
     def status_history(
         self,
         cluster_id: str | None,
@@ -58,13 +89,14 @@ class TargetQueries(QueryBase):
         key: str | None,
         since: int | None,
         limit: int,
+        until: int | None = None,
     ) -> list[StatusChange]:
         _check_type(target_type)
         if not 1 <= limit <= 1000:
             raise InvalidInput(f"limit must be between 1 and 1000, got {limit}")
         cluster = None if cluster_id is None else self.resolve_cluster(cluster_id)
         return self._status_history.changes(
-            cluster_id=cluster, target_type=target_type, key=key, since=since, limit=limit
+            cluster_id=cluster, target_type=target_type, key=key, since=since, limit=limit, until=until
         )
 
 

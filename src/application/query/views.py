@@ -103,7 +103,7 @@ class TopologyView(RangeView):
 @dataclass(frozen=True, slots=True)
 class ServiceHistoryPointView:
     timestamp: int
-    rps: float
+    rps: float | None
     p95: float | None
     error_rate: float | None
     availability: float | None
@@ -212,7 +212,7 @@ class DomainDetailView(RangeView):
 @dataclass(frozen=True, slots=True)
 class DomainHistoryPointView:
     timestamp: int
-    rps: float
+    rps: float | None
     total_requests: int
     errors: int
     availability: float | None

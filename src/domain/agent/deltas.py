@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from domain.agent.aligned import AlignedBatch, CounterColumns, Layout, aligned_values, compute_aligned
 from domain.agent.stats import CollectStats
 from domain.series import Series
 
@@ -33,13 +34,34 @@ class DeltaBatch:
 
 
 class CounterDeltas:
-    """The previous value of every live series, and the rule that turns values into increments."""
+    """The previous value of every live series, and the rule that turns values into increments.
+
+    The values are held by key, or — once a scrape's layout is known — by position along
+    that layout (``domain.agent.aligned``); the by-key view is rebuilt only when a scrape
+    leaves the layout.
+    """
 
     def __init__(self, values: Mapping[str, float] | None = None) -> None:
-        self._values: dict[str, float] = dict(values or {})
+        self._values: dict[str, float] | None = dict(values or {})
+        self._layout: Layout | None = None
+        self._aligned: list[float] = []
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._by_key())
+
+    def _by_key(self) -> dict[str, float]:
+        if self._values is None:
+            assert self._layout is not None
+            self._values = CounterColumns(self._layout.keys, self._aligned).as_dict()
+        return self._values
+
+    def aligned_with(self, layout: Layout) -> bool:
+        return self._layout is layout
+
+    def compute_aligned(self, samples: list[tuple[Series, float]], stats: CollectStats) -> AlignedBatch:
+        """:meth:`compute` for a scrape of the layout the state is aligned with (see aligned_with)."""
+        assert self._layout is not None
+        return compute_aligned(self._layout, self._aligned, samples, stats)
 
     def compute(
         self, samples: Iterable[tuple[Series, float]], stats: CollectStats | None = None
@@ -47,7 +69,7 @@ class CounterDeltas:
         """Deltas of one scrape against the current state, which stays unchanged until :meth:`commit`.
 
         The delta stage's counts are added to ``stats`` (the cycle's), or to a fresh one."""
-        previous = self._values
+        previous = self._by_key()
         batch = DeltaBatch() if stats is None else DeltaBatch(stats=stats)
         current = batch.values
         emitted = batch.deltas
@@ -81,12 +103,27 @@ class CounterDeltas:
         counted.deltas_emitted += len(emitted)
         return batch
 
-    def commit(self, batch: DeltaBatch) -> None:
-        """Make the batch's values the state: series missing from it are forgotten."""
+    def commit(self, batch: DeltaBatch | AlignedBatch, layout: Layout | None = None) -> None:
+        """Make the batch's values the state: series missing from it are forgotten.
+
+        ``layout``: the layout of the scrape a :class:`DeltaBatch` came from, when the next
+        scrapes may be computed by position."""
+        if isinstance(batch, AlignedBatch):
+            self._layout, self._aligned, self._values = batch.layout, batch.values, None
+            return
         self._values = batch.values
+        self._layout = layout
+        self._aligned = aligned_values(layout, batch.values) if layout is not None else []
 
     def export_state(self) -> dict[str, float]:
-        return dict(self._values)
+        return dict(self._by_key())
+
+    def columns(self) -> CounterColumns:
+        """The state as key and value columns; the keys object is kept while the layout is."""
+        if self._layout is not None:
+            return CounterColumns(self._layout.keys, self._aligned)
+        values = self._by_key()
+        return CounterColumns(tuple(values), list(values.values()))
 
     @classmethod
     def from_state(cls, state: Mapping[str, object]) -> CounterDeltas:

@@ -255,13 +255,16 @@ class SeriesClassifier:
         """Roles by series key of every series classified since the last prune (read-only use)."""
         return self._cache
 
-    def prune(self, live_series: int) -> None:
-        """Forget cached roles once the cache is well past what one scrape holds."""
-        if len(self._cache) > 2 * live_series + 1024:
-            self._cache.clear()
-            self._backends.clear()
-            self._interned.clear()
-            self._by_slot.clear()
+    def prune(self, live_series: int) -> bool:
+        """Forget cached roles once the cache is well past what one scrape holds; True when it
+        did (role slots handed out before then mean nothing any more)."""
+        if len(self._cache) <= 2 * live_series + 1024:
+            return False
+        self._cache.clear()
+        self._backends.clear()
+        self._interned.clear()
+        self._by_slot.clear()
+        return True
 
     def classify(self, series: Series) -> Role:
         entry = FAMILY_TABLE.get(series.family)

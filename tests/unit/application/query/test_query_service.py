@@ -70,6 +70,12 @@ class FakeStore:
         found = self.ingress.get((start, end), {})
         return {k: v for k, v in found.items() if service_keys is None or k in service_keys}
 
+    def workload_reported(self, cluster_id: str, key: WorkloadKey) -> bool:
+        return key in self.workloads or any(key in (e[:2], e[2:]) for e in self.edges)
+
+    def backend_reported(self, cluster_id: str, service_key: str) -> bool:
+        return any(service_key in found for found in self.ingress.values())
+
     def workload_history(self, cluster_id: str, start: int, end: int, step: int, key: WorkloadKey,
                          hourly: bool) -> list[Interval[WorkloadTotals]]:
         self.calls.append(("history", start, end, step, hourly))
@@ -99,7 +105,7 @@ class FakeHistory:
     asked: list[dict] = field(default_factory=list)
 
     def changes(self, cluster_id=None, target_type=None, key=None, since=None,  # type: ignore[no-untyped-def]
-                limit=100) -> list[StatusChange]:
+                limit=100, until=None) -> list[StatusChange]:
         self.asked.append({"cluster_id": cluster_id, "target_type": target_type, "key": key, "since": since,
                            "limit": limit})
         return []
@@ -146,7 +152,7 @@ def test_service_detail_history_and_budget() -> None:
     view = _service(store, targets).service_detail(None, 1000, 1000 + 7200, "ns", "a")
     assert ("history", 1000, 8200, 120, False) in store.calls  # 2 h: raw rows, 2-minute points
     assert view.error_budget == pytest.approx((2 - 1) / 2 * 100)
-    assert [p.rps for p in view.history] == [2.0, 0.0]  # 20 requests over 10 covered seconds; empty point
+    assert [p.rps for p in view.history] == [2.0, None]  # 20 requests over 10 covered s; no snapshot
     assert view.history[1].p95 is None and view.history[1].availability is None
     with pytest.raises(NotFound):
         _service(store).service_detail(None, 0, 10, "ns", "missing")
@@ -168,7 +174,8 @@ def test_previous_period_is_read_for_the_same_length_before_start() -> None:
 
 def test_status_history_and_target_validation_messages() -> None:
     history = FakeHistory()
-    service = _service(FakeStore(), history=history)
+    routed = FakeStore(route_list=[_route("d.example", "/", "ns-web-80", "ns", "web")])  # the key is reported
+    service = _service(routed, history=history)
     service.status_history("c1", "ingress", "d.example", 100, 5)
     assert history.asked == [{"cluster_id": "c1", "target_type": "ingress", "key": "d.example", "since": 100,
                               "limit": 5}]
