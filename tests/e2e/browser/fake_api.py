@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
+from adapters.api import alerts as alert_schemas
 from adapters.api import schemas
 from adapters.web import routes
 
@@ -211,12 +212,13 @@ def create_fake_app(data: FakeData) -> FastAPI:
             for alert in data.alerts
             if state in ("all", alert["state"]) and key in (None, alert["labels"]["key"])
         ]
-        return {"alerts": chosen}
+        return alert_schemas.AlertsResponse.model_validate({"alerts": chosen}).model_dump(mode="json")
 
     @app.get("/api/v2/slo/budget")
     def budget(request: Request) -> Any:
         data.requests.append(("budget", dict(request.query_params)))
-        return {"objectives": data.budget}
+        body = {"objectives": data.budget}
+        return alert_schemas.BudgetResponse.model_validate(body).model_dump(mode="json")
 
     @app.get("/api/v2/slo/domains/v2")
     def domains(request: Request) -> Any:

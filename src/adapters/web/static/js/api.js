@@ -35,7 +35,6 @@ const readToken = () => sessionStorage.getItem(TOKEN_KEY) || sessionStorage.getI
 // With no admin token set on the master, writes need the read token: fall back to it.
 const writeToken = () => sessionStorage.getItem(ADMIN_TOKEN_KEY) || sessionStorage.getItem(TOKEN_KEY);
 
-
 function describeFailure(status, body) {
   const detail = body && body.detail;
   if (typeof detail === "string") return detail;
