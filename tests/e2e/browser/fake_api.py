@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
+from adapters.api import alerts as alert_schemas
 from adapters.api import schemas
 from adapters.web import routes
 
@@ -62,6 +63,9 @@ class FakeData:
     topology_by_range: dict[str, schemas.TopologyResponse] = field(default_factory=dict)
     delay_by_range: dict[str, float] = field(default_factory=dict)
     changes: list[schemas.StatusChangeOut] = field(default_factory=list)
+    # SPEC §11 answers: {"labels", "annotations", "state", ...} rows, and /budget's objectives.
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    budget: list[dict[str, Any]] = field(default_factory=list)
 
 
 def large_topology(workloads: int, edges: int, seed: int = 7) -> schemas.TopologyResponse:
@@ -115,6 +119,15 @@ def empty_domains() -> schemas.DomainsResponse:
     return schemas.DomainsResponse(**RANGE, domains=[], summary=summary)
 
 
+def default_objective(total: int, bad: int) -> schemas.ObjectiveOut:
+    """The master's default availability objective (99 % over 1d) over ``total`` requests."""
+    return schemas.ObjectiveOut(
+        sli="availability", window="1d", window_start=RANGE["end"] - 86400, target=99.0, threshold_ms=None,
+        total=total, good=total - bad, sli_percent=(100 - bad * 100 / total) if total else None,
+        budget_remaining=(100 - bad * 100 / total * 100) if total else None, estimated=False,
+    )  # fmt: skip
+
+
 def create_fake_app(data: FakeData) -> FastAPI:
     app = FastAPI()
     app.include_router(routes.router)
@@ -151,6 +164,7 @@ def create_fake_app(data: FakeData) -> FastAPI:
                 node=node,
                 targets=target,
                 error_budget=50.0,
+                objectives=[default_objective(node.total_requests, node.errors)],
                 step_seconds=300,
                 history=[
                     schemas.ServiceHistoryPoint(
@@ -189,6 +203,22 @@ def create_fake_app(data: FakeData) -> FastAPI:
     def domain_history(request: Request, domain: str) -> Any:
         model = schemas.DomainHistoryResponse(**RANGE, domain=domain, step_seconds=300, points=[])
         return answer("domain-history", request, model)
+
+    @app.get("/api/v2/slo/alerts")
+    def alerts(request: Request, state: str = "firing", key: str | None = None) -> Any:
+        data.requests.append(("alerts", dict(request.query_params)))
+        chosen = [
+            alert
+            for alert in data.alerts
+            if state in ("all", alert["state"]) and key in (None, alert["labels"]["key"])
+        ]
+        return alert_schemas.AlertsResponse.model_validate({"alerts": chosen}).model_dump(mode="json")
+
+    @app.get("/api/v2/slo/budget")
+    def budget(request: Request) -> Any:
+        data.requests.append(("budget", dict(request.query_params)))
+        body = {"objectives": data.budget}
+        return alert_schemas.BudgetResponse.model_validate(body).model_dump(mode="json")
 
     @app.get("/api/v2/slo/domains/v2")
     def domains(request: Request) -> Any:

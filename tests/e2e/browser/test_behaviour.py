@@ -181,7 +181,7 @@ def test_domains_without_traffic_show_dashes_not_zeros(page: Any, fake: tuple[Fa
         summary=schemas.DomainSummary(
             **quiet.model_dump(), latency_distribution=[], methods=[], status_codes=[]
         ),
-        previous_summary=quiet, targets=target, status="unknown", error_budget=None,
+        previous_summary=quiet, targets=target, status="unknown", error_budget=None, objectives=[],
     )  # fmt: skip
     summary = schemas.DomainsGlobalSummary(
         total_domains=1, status_counts=schemas.StatusCounts(unknown=1), total_requests=0, errors=0,

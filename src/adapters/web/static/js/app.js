@@ -1,6 +1,7 @@
 // Page bootstrap: selectors, layers, auto-refresh, loading / error / empty states.
 // The URL hash keeps layer, cluster, range and selected workload, so a view can be shared.
 
+import { AlertsIndicator } from "./alerts.js";
 import { adoptTokenFromUrl, getJson } from "./api.js";
 import { DomainsLayer } from "./domains.js";
 import { el } from "./dom.js";
@@ -31,9 +32,16 @@ class Dashboard {
     this.loads = { mesh: null, domains: null };
     this.layers = {
       mesh: new MeshLayer($("#layer-mesh"), { params: () => this.params(), onSelect: (id) => this.selectWorkload(id) }),
-      domains: new DomainsLayer($("#layer-domains"), { params: () => this.params(), jumpToWorkload: (id) => this.jumpToWorkload(id) }),
+      domains: new DomainsLayer($("#layer-domains"), { params: () => this.params(), jumpToWorkload: (id) => this.jumpToWorkload(id),
+        reload: () => this.loadLayer("domains") }),
     };
     this.layers.mesh.selected = this.selected;
+    this.alerts = new AlertsIndicator($("#alerts"), {
+      params: () => this.params(),
+      openWorkload: (id) => this.jumpToWorkload(id),
+      openDomain: (key) => this.jumpToDomain(key),
+    });
+    this.alertsLoad = null;
     this.bindControls();
   }
 
@@ -114,6 +122,24 @@ class Dashboard {
     // The domains list may have been scrolled far down: start the mesh layer at its top.
     window.scrollTo({ top: 0 });
     this.showLayer("mesh");
+  }
+
+  jumpToDomain(key) {
+    this.layers.domains.focus = key;
+    this.showLayer("domains");
+  }
+
+  // The top bar's firing alerts and the graph's marks; a failure never blocks the layers.
+  async loadAlerts() {
+    if (this.alertsLoad) this.alertsLoad.abort();
+    const abort = new AbortController();
+    this.alertsLoad = abort;
+    try {
+      await this.alerts.load(abort.signal);
+      if (!abort.signal.aborted) this.layers.mesh.setAlerts(this.alerts.pagedWorkloads());
+    } catch (error) {
+      if (error.name !== "AbortError") this.alerts.render(error.message);
+    }
   }
 
   setLayerState(layer, state, error = null) {
@@ -213,7 +239,7 @@ class Dashboard {
       return;
     }
     // Only the visible layer is fetched; the other one loads again when it is shown.
-    await this.loadLayer(this.layer);
+    await Promise.all([this.loadLayer(this.layer), this.loadAlerts()]);
   }
 
   start() {

@@ -42,9 +42,7 @@ function noteGaps(canvas, gaps) {
   if (gaps) caption.append(Object.assign(document.createElement("span"), { className: "gap-note", textContent: ` · gaps: ${NO_DATA}` }));
 }
 
-// A point without a snapshot is null: the line breaks there (spanGaps false)
-// instead of diving to 0, and its tooltip says "no data".
-export function lineChart(canvas, { labels, values, color, format, min, max }) {
+function lineDataset(values, color, label = undefined) {
   const data = values.map((value) => (missing(value) ? null : value));
   const dense = data.length > 40;
   // A lone point between two gaps has no line to show it: give it a dot.
@@ -53,31 +51,45 @@ export function lineChart(canvas, { labels, values, color, format, min, max }) {
     if (data[i] !== null && missing(data[i - 1]) && missing(data[i + 1])) return 2.5;
     return dense ? 0 : 2;
   };
-  noteGaps(canvas, data.some((value) => value === null));
-  return draw(canvas, {
-    type: "line",
-    data: {
-      labels,
-      datasets: [{
-        data,
-        borderColor: color,
-        backgroundColor: `${color}33`,
-        fill: true,
-        pointRadius: radius,
-        borderWidth: 1.5,
-        tension: 0.25,
-        spanGaps: false,
-      }],
+  return {
+    label,
+    data,
+    borderColor: color,
+    backgroundColor: `${color}33`,
+    fill: label === undefined,
+    pointRadius: radius,
+    borderWidth: 1.5,
+    tension: 0.25,
+    spanGaps: false,
+  };
+}
+
+function lineOptions({ format, min, max, legend = false }) {
+  return {
+    interaction: { mode: "index", intersect: false },
+    scales: {
+      x: { ticks: { maxTicksLimit: 4, maxRotation: 0, autoSkipPadding: 12 }, grid: { display: false } },
+      y: { min, max, ticks: { maxTicksLimit: 4, callback: (value) => format(value) } },
     },
-    options: {
-      interaction: { mode: "index", intersect: false },
-      scales: {
-        x: { ticks: { maxTicksLimit: 4, maxRotation: 0, autoSkipPadding: 12 }, grid: { display: false } },
-        y: { min, max, ticks: { maxTicksLimit: 4, callback: (value) => format(value) } },
-      },
-      plugins: { tooltip: { callbacks: { label: (item) => (missing(item.raw) ? NO_DATA : format(item.parsed.y)) } } },
+    plugins: {
+      legend: { display: legend, labels: { boxWidth: 10, boxHeight: 2 } },
+      tooltip: { callbacks: { label: (item) => `${item.dataset?.label ? `${item.dataset.label}: ` : ""}${missing(item.raw) ? NO_DATA : format(item.parsed.y)}` } },
     },
-  });
+  };
+}
+
+// A point without a snapshot is null: the line breaks there (spanGaps false)
+// instead of diving to 0, and its tooltip says "no data".
+export function lineChart(canvas, { labels, values, color, format, min, max }) {
+  const dataset = lineDataset(values, color);
+  noteGaps(canvas, dataset.data.some((value) => value === null));
+  return draw(canvas, { type: "line", data: { labels, datasets: [dataset] }, options: lineOptions({ format, min, max }) });
+}
+
+// Several lines over one time axis, with a legend: `series` is [{ label, values, color }].
+export function multiLineChart(canvas, { labels, series, format, min, max }) {
+  const datasets = series.map((line) => lineDataset(line.values, line.color, line.label));
+  return draw(canvas, { type: "line", data: { labels, datasets }, options: lineOptions({ format, min, max, legend: series.length > 1 }) });
 }
 
 export function barChart(canvas, { labels, values, colors, format, horizontal = false }) {

@@ -7,6 +7,8 @@ import { barChart, lineChart } from "./charts.js";
 import { append, el, statusBadge } from "./dom.js";
 import { DASH, fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtRps, fmtTime, RANGE_SECONDS } from "./format.js";
 import { domainHistoryFrom, domainsFrom, statusChangesFrom } from "./model.js";
+import { budgetStatus, meter, objectivesPanel } from "./objectives.js";
+import { burnDownBox, burnRatesSection, fetchBudget, fetchKeyAlerts } from "./burn.js";
 
 const CHANGES_FETCHED = 200;
 const CHANGES_SHOWN = 3;
@@ -19,23 +21,9 @@ function metric(label, value, name, note = null) {
     note ? el("div", { class: "metric-note muted small" }, note) : null);
 }
 
-function meter(percent, className) {
-  const clamped = typeof percent === "number" ? Math.max(0, Math.min(100, percent)) : 0;
-  const bar = el("div", { class: `meter-fill ${className}` });
-  bar.style.width = `${clamped}%`;
-  return el("div", { class: "meter", role: "presentation" }, bar);
-}
-
 function previousText(previous) {
   if (!previous.total_requests) return "Previous period: no traffic.";
   return `Previous period: ${fmtAvailability(previous.availability)} available, p95 ${fmtMs(previous.p95)}, ${fmtRps(previous.rps)}.`;
-}
-
-function budgetStatus(budget) {
-  if (typeof budget !== "number") return "unknown";
-  if (budget < 0) return "critical";
-  if (budget < 25) return "warning";
-  return "healthy";
 }
 
 function breakdownTable(title, role, keyHeader, rows, { withErrors }) {
@@ -56,7 +44,7 @@ function breakdownTable(title, role, keyHeader, rows, { withErrors }) {
 export class DomainsLayer {
   constructor(root, context) {
     this.root = root;
-    this.context = context; // { params(), jumpToWorkload(id) }
+    this.context = context; // { params(), jumpToWorkload(id), reload() }
     this.summary = root.querySelector("#domain-summary");
     this.cards = root.querySelector("#domain-cards");
   }
@@ -64,13 +52,15 @@ export class DomainsLayer {
   async load(signal) {
     const params = this.context.params();
     const changesParams = { cluster_id: params.cluster_id, target_type: "ingress", limit: CHANGES_FETCHED };
-    const [raw, changesRaw] = await Promise.all([
+    const [raw, changesRaw, ingressAlerts] = await Promise.all([
       getJson("api/v2/slo/domains/v2", params, signal),
       // The cards are worth showing even when the status history cannot be read.
       getJson("api/v2/slo/status-history", changesParams, signal).catch((error) => {
         if (error.name === "AbortError") throw error;
         return null;
       }),
+      // One request for every card's burn rates, not one per domain.
+      fetchKeyAlerts({ cluster_id: params.cluster_id, target_type: "ingress" }, signal),
     ]);
     const data = domainsFrom(raw);
     if (!data.domains.length) return "empty";
@@ -79,10 +69,12 @@ export class DomainsLayer {
     const charts = [];
     const sorted = [...data.domains].sort((a, b) =>
       STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.domain.localeCompare(b.domain));
-    const cards = sorted.map((domain) => this.card(domain, charts, changes));
+    const alertsOf = (key) => (ingressAlerts.error ? ingressAlerts : { alerts: ingressAlerts.alerts.filter((alert) => alert.key === key) });
+    const cards = sorted.map((domain) => this.card(domain, charts, changes, alertsOf(domain.domain)));
     this.cards.replaceChildren(...cards.map((card) => card.element));
     for (const draw of charts) draw();
     this.observeHistories(cards, params, signal);
+    this.revealFocus(cards);
     this.root.dataset.renderedAt = String(performance.now());
     return "ready";
   }
@@ -102,7 +94,25 @@ export class DomainsLayer {
     for (const card of cards) this.observer.observe(card.element);
   }
 
+  // Opened from an alert: bring that domain's card (or the card routing that backend) into view.
+  revealFocus(cards) {
+    const key = this.focus;
+    this.focus = null;
+    if (!key) return;
+    const card = cards.find((item) => item.domain === key) || cards.find((item) => item.serviceKeys.includes(key));
+    if (!card) return;
+    for (const other of cards) other.element.classList.toggle("focused", other === card);
+    card.element.scrollIntoView({ block: "start" });
+  }
+
+  async loadBurnDown(card, params, signal) {
+    if (!card.window) return;
+    const budget = await fetchBudget({ cluster_id: params.cluster_id, target_type: "ingress", key: card.domain, window: card.window }, signal);
+    if (!signal.aborted) card.burnDown.draw(budget);
+  }
+
   async loadHistory(card, params, signal) {
+    this.loadBurnDown(card, params, signal).catch(() => {});
     const box = card.history;
     box.dataset.state = "loading";
     try {
@@ -143,7 +153,7 @@ export class DomainsLayer {
     );
   }
 
-  card(domain, charts, changes) {
+  card(domain, charts, changes, keyAlerts) {
     const s = domain.summary;
     const target = domain.targets;
     const availabilityNote = target.availability === null ? "no target" : `target ${fmtAvailability(target.availability)}`;
@@ -161,6 +171,7 @@ export class DomainsLayer {
     const budget = domain.error_budget;
     const history = el("div", { class: "chart-grid domain-history", dataset: { state: "waiting" } },
       el("p", { class: "muted small" }, "Loading history…"));
+    const burnDown = burnDownBox(domain.domain);
     const ownChanges = changes === null ? null : changes.filter((change) => change.key === domain.domain).slice(0, CHANGES_SHOWN);
     const element = el("article", { class: `card domain-card status-edge-${domain.status}`, dataset: { domain: domain.domain } },
       el("header", { class: "card-head" },
@@ -177,6 +188,11 @@ export class DomainsLayer {
         el("div", { class: "budget-row" }, el("span", {}, "Error budget remaining"),
           el("span", { class: `metric-value-small text-${budgetStatus(budget)}` }, fmtBudget(budget))),
         meter(budget, `status-${budgetStatus(budget)}`)),
+      objectivesPanel({ clusterId: this.context.params().cluster_id, targetType: "ingress", key: domain.domain }, {
+        objectives: domain.objectives, targets: domain.targets, heading: "h4",
+        onChange: () => this.context.reload(),
+        extra: el("div", { class: "burn" }, burnRatesSection(keyAlerts), domain.objectives.length ? burnDown.box : null),
+      }),
       el("figure", { class: "chart-box", dataset: { chart: "latency" } }, el("figcaption", {}, "Latency distribution (requests per bucket)"),
         hasBuckets ? el("div", { class: "chart-area small-chart" }, canvas) : el("p", { class: "muted small" }, "No latency observations in this range.")),
       el("div", { class: "breakdowns" },
@@ -188,7 +204,10 @@ export class DomainsLayer {
         ownChanges === null
           ? el("p", { class: "muted small" }, "The status history could not be read.")
           : statusChangeList(ownChanges, "No status change recorded for this domain.")));
-    return { element, domain: domain.domain, history };
+    return {
+      element, domain: domain.domain, history, burnDown, window: domain.objectives[0]?.window || "",
+      serviceKeys: domain.services.map((service) => service.service_key),
+    };
   }
 
   backends(domain) {

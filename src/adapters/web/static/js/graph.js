@@ -36,7 +36,10 @@ function mtlsClass(percent) {
 
 const STATUSES = Object.keys(STATUS_COLORS);
 // Classes that say what the user is looking at, not what the data says: kept across refreshes.
-const KEPT_CLASSES = new Set(["faded", "focus", "hover", "labelled"]);
+// Alert marks too: markAlerts reconciles them after every render.
+const KEPT_CLASSES = new Set(["faded", "focus", "hover", "labelled", "alert-page", "pulse-low"]);
+const REDUCED_MOTION = window.matchMedia("(prefers-reduced-motion: reduce)");
+const PULSE_MS = 900;
 
 function nodeElements(nodes) {
   const maxRps = Math.max(1e-9, ...nodes.map((node) => node.rps || 0));
@@ -133,6 +136,15 @@ function stylesheet(large, edgeLabels) {
     { selector: "node.mtls-none", style: { "border-width": 2, "border-color": "#8a94a6", "border-style": "dotted" } },
     { selector: "node.mtls-unknown", style: { "border-width": 1, "border-color": "#3a4250", "border-style": "dotted" } },
     { selector: "edge.failing", style: { "line-color": "#e5484d", "target-arrow-color": "#ff7b80" } },
+    // A firing page: a red ring under the node (the border already says mTLS), pulsing.
+    {
+      selector: "node.alert-page",
+      style: {
+        "underlay-color": "#e5484d", "underlay-padding": 7, "underlay-opacity": 0.6, "underlay-shape": "ellipse",
+        "transition-property": "underlay-opacity, underlay-padding", "transition-duration": PULSE_MS / 1000,
+      },
+    },
+    { selector: "node.alert-page.pulse-low", style: { "underlay-opacity": 0.15, "underlay-padding": 12 } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#ffffff", "border-style": "solid" } },
     ...(edgeLabels ? [{ selector: "edge.labelled", style: { label: "data(label)" } }] : []),
     { selector: ".faded", style: { opacity: 0.15 } },
@@ -201,6 +213,8 @@ export class MeshGraph {
     this.mode = "";
     this.lastWidth = 0;
     this.lastHeight = 0;
+    this.paged = new Set();
+    this.pulseTimer = null;
     new ResizeObserver(() => this.resize()).observe(container);
   }
 
@@ -268,6 +282,26 @@ export class MeshGraph {
     }
     this.container.dataset.nodeCount = String(cy.nodes().length);
     this.container.dataset.edgeCount = String(cy.edges().length);
+    this.markAlerts(this.paged);
+  }
+
+  // Workloads (node ids) with a firing page get a pulsing red ring.
+  markAlerts(ids) {
+    this.paged = ids;
+    clearInterval(this.pulseTimer);
+    const cy = this.cy;
+    if (!cy) return;
+    cy.batch(() => {
+      cy.nodes().forEach((node) => {
+        if (ids.has(node.id())) node.addClass("alert-page");
+        else node.removeClass("alert-page pulse-low");
+      });
+    });
+    const marked = cy.nodes(".alert-page");
+    this.container.dataset.pagedNodes = marked.map((node) => node.id()).sort().join("\n");
+    if (marked.nonempty() && !REDUCED_MOTION.matches) {
+      this.pulseTimer = setInterval(() => marked.toggleClass("pulse-low"), PULSE_MS);
+    }
   }
 
   select(id) {

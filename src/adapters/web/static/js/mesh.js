@@ -7,6 +7,8 @@ import { fmtAvailability, bucketLabels, fmtBudget, fmtCount, fmtMs, fmtPct, fmtR
 import { MeshGraph } from "./graph.js";
 import { statusChangeList } from "./changes.js";
 import { detailFrom, splitId, statusChangesFrom, topologyFrom } from "./model.js";
+import { objectivesPanel } from "./objectives.js";
+import { burnDownBox, burnRatesSection, fetchBudget, fetchKeyAlerts } from "./burn.js";
 
 const CHANGES_SHOWN = 8;
 const NARROW = window.matchMedia("(max-width: 1100px)"); // keep in step with dashboard.css
@@ -192,16 +194,24 @@ export class MeshLayer {
     }
     try {
       const changesParams = { cluster_id: params.cluster_id, target_type: "service", key: id, limit: CHANGES_SHOWN };
-      const [detailRaw, changesRaw] = await Promise.all([
+      const keyParams = { cluster_id: params.cluster_id, target_type: "service", key: id };
+      const [detailRaw, changesRaw, keyAlerts] = await Promise.all([
         getJson("api/v2/slo/mesh/service/detail", params, abort.signal),
         // The detail is worth showing even when the status history cannot be read.
         getJson("api/v2/slo/status-history", changesParams, abort.signal).catch((error) => {
           if (error.name === "AbortError") throw error;
           return null;
         }),
+        fetchKeyAlerts(keyParams, abort.signal),
       ]);
       if (abort.signal.aborted) return;
-      this.renderDetail(id, detailFrom(detailRaw), changesRaw === null ? null : statusChangesFrom(changesRaw));
+      const detail = detailFrom(detailRaw);
+      const drawBurnDown = this.renderDetail(id, detail, changesRaw === null ? null : statusChangesFrom(changesRaw), keyAlerts);
+      const window = detail.objectives[0]?.window;
+      if (window) {
+        const budget = await fetchBudget({ ...keyParams, window }, abort.signal);
+        if (!abort.signal.aborted) drawBurnDown(budget);
+      }
       // Arrived from a domain card's backend link.
       if (this.revealDetail) this.revealDetailOnNarrowScreens();
     } catch (error) {
@@ -221,7 +231,12 @@ export class MeshLayer {
       el("button", { type: "button", class: "btn btn-small", "aria-label": "Close detail", onclick: () => this.context.onSelect(null) }, "✕"));
   }
 
-  renderDetail(id, detail, changes) {
+  setAlerts(pagedIds) {
+    this.graph.markAlerts(pagedIds);
+  }
+
+  // Returns the burn-down chart's draw(budget), called once /budget answers.
+  renderDetail(id, detail, changes, keyAlerts) {
     const node = detail.node.id ? detail.node : this.nodesById.get(id) || detail.node;
     const rangeSeconds = RANGE_SECONDS[this.context.params().time_range] || 3600;
     const tiles = el("div", { class: "tiles" },
@@ -249,6 +264,7 @@ export class MeshLayer {
     const availability = chartBox("Availability", "availability");
     const histogram = chartBox("Latency distribution (requests per bucket)", "latency");
     const codes = chartBox("Status codes", "status_codes");
+    const burnDown = burnDownBox(node.name);
 
     const historyBlock = anyData
       ? el("div", { class: "chart-grid" }, rps.box, p95.box, errors.box, availability.box)
@@ -260,6 +276,11 @@ export class MeshLayer {
     this.detail.replaceChildren(
       this.detailHeader(node),
       tiles,
+      objectivesPanel({ clusterId: this.context.params().cluster_id, targetType: "service", key: id }, {
+        objectives: detail.objectives, targets: detail.targets,
+        onChange: () => this.loadDetail(id, { quiet: true }),
+        extra: el("div", { class: "burn" }, burnRatesSection(keyAlerts), detail.objectives.length ? burnDown.box : null),
+      }),
       el("h3", {}, "History"),
       historyBlock,
       el("div", { class: "chart-grid" },
@@ -295,6 +316,7 @@ export class MeshLayer {
         format: (value) => `${fmtCount(value)} requests`,
       });
     }
+    return burnDown.draw;
   }
 
   peerTable(title, role, peers) {

@@ -61,7 +61,46 @@ function methodsFrom(raw) {
 
 function targetsFrom(raw) {
   raw = raw || {};
-  return { availability: num(raw.availability), p95: num(raw.p95_ms), source: str(raw.source) };
+  return {
+    availability: num(raw.availability),
+    p95: num(raw.p95_ms),
+    source: str(raw.source),
+    window: str(raw.window),
+    latency_threshold_ms: num(raw.latency_threshold_ms),
+    latency_target: num(raw.latency_target),
+    alerting: raw.alerting !== false,
+  };
+}
+
+// One objective over its SLO window (SPEC §10), as the detail and domain answers carry them.
+export function objectivesFrom(raw) {
+  return list(raw).map((item) => ({
+    sli: str(item.sli),
+    window: str(item.window),
+    window_start: num(item.window_start),
+    target: num(item.target),
+    threshold_ms: num(item.threshold_ms),
+    total: num(item.total),
+    good: num(item.good),
+    sli_percent: num(item.sli_percent),
+    budget_remaining: num(item.budget_remaining),
+    estimated: item.estimated === true,
+  }));
+}
+
+// A stored target as GET /api/v2/slo/targets lists it (the PUT fields).
+export function storedTargetsFrom(raw) {
+  return list(raw.targets).map((item) => ({
+    cluster_id: str(item.cluster_id),
+    target_type: str(item.target_type),
+    key: str(item.key),
+    window: str(item.window),
+    availability_target: num(item.availability_target),
+    p95_target_ms: num(item.p95_target_ms),
+    latency_threshold_ms: num(item.latency_threshold_ms),
+    latency_target: num(item.latency_target),
+    alerting: item.alerting !== false,
+  }));
 }
 
 // An edge seen from one end: the peer is the other end.
@@ -75,6 +114,7 @@ export function detailFrom(raw) {
     node: nodeFrom(raw.node),
     targets: targetsFrom(raw.targets),
     error_budget: num(raw.error_budget),
+    objectives: objectivesFrom(raw.objectives),
     step_seconds: num(raw.step_seconds),
     history: list(raw.history).map((point) => ({
       timestamp: num(point.timestamp),
@@ -134,6 +174,7 @@ export function domainFrom(raw) {
     status: str(raw.status) || "unknown",
     error_budget: num(raw.error_budget),
     targets: targetsFrom(raw.targets),
+    objectives: objectivesFrom(raw.objectives),
     summary: metricsFrom(summary),
     previous: metricsFrom(raw.previous_summary),
     latency_buckets: bucketsFrom(summary.latency_distribution),
@@ -175,5 +216,64 @@ export function statusChangesFrom(raw) {
     availability: num(change.availability),
     p95: num(change.p95),
     changed_at: num(change.changed_at),
+  }));
+}
+
+// Unix seconds from a number or an RFC 3339 string (the alert answers may carry either).
+function instant(value) {
+  if (typeof value === "number") return num(value);
+  if (typeof value === "string" && value) {
+    const parsed = Date.parse(value);
+    return Number.isFinite(parsed) ? parsed / 1000 : null;
+  }
+  return null;
+}
+
+// Label and annotation values are strings (SPEC §11): numbers are parsed here, once.
+function decimal(value) {
+  if (typeof value === "number") return num(value);
+  const parsed = typeof value === "string" && value.trim() ? Number(value) : NaN;
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+const SLI_OF_ALERT = { MeshsloErrorBudgetBurn: "availability", MeshsloLatencyBudgetBurn: "latency" };
+
+export function alertsFrom(raw) {
+  return list(raw.alerts).map((item) => {
+    const labels = item.labels || {};
+    const annotations = item.annotations || {};
+    return {
+      alertname: str(labels.alertname),
+      sli: SLI_OF_ALERT[labels.alertname] || "",
+      severity: str(labels.severity),
+      cluster: str(labels.cluster),
+      target_type: str(labels.target_type),
+      key: str(labels.key),
+      slo_window: str(labels.slo_window),
+      long_window: str(labels.long_window),
+      short_window: str(labels.short_window),
+      tier: decimal(labels.burn_tier),
+      summary: str(annotations.summary),
+      description: str(annotations.description),
+      budget: decimal(annotations.error_budget_remaining),
+      state: str(item.state),
+      started_at: instant(item.started_at),
+      resolved_at: instant(item.resolved_at),
+      burn_long: decimal(item.burn_rate_long) ?? decimal(annotations.burn_rate_long),
+      burn_short: decimal(item.burn_rate_short) ?? decimal(annotations.burn_rate_short),
+    };
+  });
+}
+
+export function budgetFrom(raw) {
+  return list(raw.objectives).map((item) => ({
+    sli: str(item.sli),
+    window: str(item.window),
+    target: num(item.target),
+    threshold_ms: num(item.threshold_ms),
+    points: list(item.points).map((point) => ({
+      timestamp: instant(point.timestamp),
+      budget_remaining: num(point.budget_remaining),
+    })),
   }));
 }
