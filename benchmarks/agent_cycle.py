@@ -75,6 +75,9 @@ LINKERD_BOUNDS_MS = [
 ]
 LINKERD_LE = [str(bound) for bound in LINKERD_BOUNDS_MS]
 TRAEFIK_BOUNDS_S = ["0.1", "0.3", "1.2", "5"]
+# (request counter, latency histogram) of each ingress controller
+TRAEFIK_FAMILIES = ("traefik_service_requests_total", "traefik_service_request_duration_seconds")
+NGINX_FAMILIES = ("nginx_ingress_controller_requests", "nginx_ingress_controller_request_duration_seconds")
 NGINX_BOUNDS_S = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"]
 INTERVAL_S = 30
 CHUNK = 64 * 1024
@@ -206,12 +209,7 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                 40.0,
             )
 
-    ingress: dict[str, list[_Series]] = {
-        "traefik_service_requests_total": [],
-        "traefik_service_request_duration_seconds": [],
-        "nginx_ingress_controller_requests": [],
-        "nginx_ingress_controller_request_duration_seconds": [],
-    }
+    ingress: dict[str, list[_Series]] = {name: [] for name in (*TRAEFIK_FAMILIES, *NGINX_FAMILIES)}
     backends = deployments[:300]
     for replica in range(4):
         for namespace, service in backends:
@@ -223,24 +221,8 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                     "protocol": "http",
                     "service": f"{namespace}-{service}-8080@kubernetescrd",
                 }
-                for code in ("200", "404", "502"):
-                    ingress["traefik_service_requests_total"].append(
-                        _Series(
-                            "otel_traefik_service_requests_total" + _labels(**common, code=code) + " ",
-                            rnd.randrange(10**6),
-                            rnd.uniform(0.1, 5),
-                        )
-                    )
-                _histogram(
-                    ingress["traefik_service_request_duration_seconds"],
-                    "otel_traefik_service_request_duration_seconds",
-                    {**common, "code": "200"},
-                    TRAEFIK_BOUNDS_S,
-                    [0.6, 0.9, 0.99, 1.0, 1.0],
-                    rnd.randrange(10**5),
-                    2.0,
-                    0.08,
-                )
+                _ingress_backend(ingress, TRAEFIK_FAMILIES, "code", ("200", "404", "502"), common,
+                                 TRAEFIK_BOUNDS_S, [0.6, 0.9, 0.99, 1.0, 1.0], 0.08, rnd)
     for replica in range(3):
         for namespace, service in backends:
             common = {
@@ -255,24 +237,9 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
                 "path": "/",
                 "service": service,
             }
-            for status in ("200", "304", "503"):
-                ingress["nginx_ingress_controller_requests"].append(
-                    _Series(
-                        "otel_nginx_ingress_controller_requests" + _labels(**common, status=status) + " ",
-                        rnd.randrange(10**6),
-                        rnd.uniform(0.1, 5),
-                    )
-                )
-            _histogram(
-                ingress["nginx_ingress_controller_request_duration_seconds"],
-                "otel_nginx_ingress_controller_request_duration_seconds",
-                {**common, "status": "200"},
-                NGINX_BOUNDS_S,
-                [0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0, 1.0, 1.0],
-                rnd.randrange(10**5),
-                2.0,
-                0.05,
-            )
+            _ingress_backend(ingress, NGINX_FAMILIES, "status", ("200", "304", "503"), common,
+                             NGINX_BOUNDS_S, [0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0, 1.0, 1.0],
+                             0.05, rnd)
 
     ordered: list[tuple[str, str, list[_Series]]] = []
     for name, rows in (*families.items(), *ingress.items()):
@@ -282,6 +249,28 @@ def build_families(pods: int, unrelated: int, seed: int = 7) -> list[tuple[str, 
     # The collector writes families sorted by name: unrelated blocks fall between the kept ones.
     ordered.sort(key=lambda family: family[0])
     return [(header, rows) for _, header, rows in ordered]
+
+
+def _ingress_backend(
+    ingress: dict[str, list[_Series]],
+    families: tuple[str, str],
+    code_label: str,
+    codes: tuple[str, ...],
+    common: dict[str, str],
+    bounds: list[str],
+    fractions: list[float],
+    mean: float,
+    rnd: random.Random,
+) -> None:
+    """One backend's series of an ingress controller: a request counter per code, the 200s' latency."""
+    requests, duration = families
+    for code in codes:
+        labels = _labels(**common, **{code_label: code})
+        ingress[requests].append(
+            _Series(f"otel_{requests}{labels} ", rnd.randrange(10**6), rnd.uniform(0.1, 5))
+        )
+    _histogram(ingress[duration], f"otel_{duration}", {**common, code_label: "200"}, bounds, fractions,
+               rnd.randrange(10**5), 2.0, mean)
 
 
 def _histogram(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 # Settings a user may well want the demo's children to share; every other MESHSLO_* variable
@@ -27,6 +28,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     # Linux: the child gets SIGTERM if the demo itself is killed without a chance to clean up.
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+    """``sig`` (unless it already exited), wait up to ``timeout``, then SIGKILL: returns the exit code."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 class Child:
@@ -63,16 +76,7 @@ class Child:
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, wait, then SIGKILL: returns the exit code."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return None if self.process is None else stop_process(self.process, timeout=timeout)
 
     def tail(self, lines: int = 20) -> str:
         try:

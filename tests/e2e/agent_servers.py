@@ -4,25 +4,21 @@ increments, and a master that records the snapshots it takes."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
-from typing import Any
+from typing import Any, Self
+
+from tests.e2e.processes import free_port, local_url
+from tests.http_stub import StubHandler
 
 LINKERD = (
     'otel_response_total{namespace="shop",deployment="checkout",pod="checkout-1",direction="inbound",'
     'status_code="200",classification="success",tls="true",route_name="default",srv_port="8080"}'
 )
 TRAEFIK = 'otel_traefik_service_requests_total{service="shop-frontend-80@kubernetes",code="200",method="GET"}'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -63,6 +59,13 @@ class _Server:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 class MetricsEndpoint(_Server):
     """Each GET /metrics is one scrape: every counter moves on by its step."""
@@ -72,7 +75,7 @@ class MetricsEndpoint(_Server):
         self.lock = threading.Lock()
         endpoint = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(StubHandler):
             def do_GET(self) -> None:
                 if self.path != "/metrics":
                     self.send_error(404)
@@ -81,21 +84,13 @@ class MetricsEndpoint(_Server):
                     lines = ["# TYPE otel_response_total counter",
                              "# TYPE otel_traefik_service_requests_total counter"]
                     lines += [f"{series} {counter.next()}" for series, counter in endpoint.counters.items()]
-                body = ("\n".join(lines) + "\n").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.send_body(200, ("\n".join(lines) + "\n").encode(), "text/plain; version=0.0.4")
 
         super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/metrics"
+        return f"{local_url(self.port)}/metrics"
 
 
 class FakeMaster(_Server):
@@ -108,7 +103,7 @@ class FakeMaster(_Server):
         self.lock = threading.Lock()
         master = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(StubHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with master.lock:
@@ -117,22 +112,13 @@ class FakeMaster(_Server):
                     if status is None:
                         master.taken.append(json.loads(body))
                         status = 200
-                answer = {"status": "stored"} if status == 200 else {"detail": "try later"}
-                reply = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.send_json(status, {"status": "stored"} if status == 200 else {"detail": "try later"})
 
         super().__init__(Handler, port)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return local_url(self.port)
 
     def timestamps(self) -> list[int]:
         return [snapshot["slo_data"]["timestamp"] for snapshot in self.taken]

@@ -1,95 +1,21 @@
-"""Real processes for the full-chain tests: simulator, master and agent, and the truth checks.
-
-Every process is ``python -m entrypoints.cli …`` with a clean ``MESHSLO_*``
-environment and its output in a log file, shown when a test fails.
-"""
+"""The full-chain tests' processes (simulator, master and agents, run as tests/e2e/processes.py
+runs any ``meshslo`` process) and the checks against the simulator's truth."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.e2e.processes import Proc, clean_env, free_port, local_url, meshslo, wait_until
+
+__all__ = ["Chain", "Proc", "assert_matches_truth", "clean_env", "free_port", "wait_until"]
 
 # Scrape timestamps are whole seconds: with a 1.2 s interval two scrapes never share one,
 # so the agent never has to hold a scrape back (which would shift its baseline off the simulator's).
 INTERVAL = "1.2"
 CLUSTER = "sim-e2e"
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
-    env["PYTHONPATH"] = os.pathsep.join([SRC, env.get("PYTHONPATH", "")])
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Proc:
-    name: str
-    args: list[str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Proc:
-        handle = self.log.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *self.args],
-                                        stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        env=clean_env(), start_new_session=True)
-        handle.close()
-        return self
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def wait(self, timeout: float) -> int:
-        assert self.process is not None
-        return self.process.wait(timeout)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str, procs: list[Proc] = ()) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        for proc in procs:
-            if not proc.running():
-                raise AssertionError(f"{proc.name} exited while waiting for {what}:\n{proc.output()[-4000:]}")
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass
@@ -104,30 +30,28 @@ class Chain:
     def __post_init__(self) -> None:
         self.master_port = free_port()
         self.sim_port = free_port()
-        self.master_url = f"http://127.0.0.1:{self.master_port}"
-        self.sim_url = f"http://127.0.0.1:{self.sim_port}"
+        self.master_url = local_url(self.master_port)
+        self.sim_url = local_url(self.sim_port)
         self.routes = self.workdir / "routes.json"
         self.state = self.workdir / "agent-state.json"
         self.spool = self.workdir / "spool"
 
     def _proc(self, name: str, args: list[str]) -> Proc:
-        proc = Proc(name, args, self.workdir / f"{name}.log")
+        proc = meshslo(name, args, self.workdir / f"{name}.log")
         self.procs.append(proc)
         return proc
 
     def start_simulator(self) -> Proc:
         proc = self._proc("simulator", ["simulate", "--listen", f"127.0.0.1:{self.sim_port}",
                                         "--routes-out", str(self.routes), *self.sim_args]).start()
-        wait_until(lambda: httpx.get(f"{self.sim_url}/healthz").status_code == 200, 20, "simulator", [proc])
-        return proc
+        return proc.wait_ready(f"{self.sim_url}/healthz", 20)
 
     def start_master(self, port: int | None = None, name: str = "master") -> Proc:
         port = port or self.master_port
         proc = self._proc(name, ["master", "--database-url", self.database_url,
                                  "--listen", f"127.0.0.1:{port}",
                                  "--aggregate-interval", "1h", "--status-interval", "1h"]).start()
-        wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200, 40, name, [proc])
-        return proc
+        return proc.wait_ready(f"{local_url(port)}/readyz", 40)
 
     def agent(self, cycles: int, name: str = "agent", master_url: str | None = None) -> Proc:
         return self._proc(name, [
@@ -137,6 +61,10 @@ class Chain:
             "--cycles", str(cycles), "--flush-timeout", "20s", "--spool-dir", str(self.spool),
             "--state-file", str(self.state), "--listen", "",
         ]).start()
+
+    def proc(self, name: str) -> Proc:
+        """The latest process started under ``name``."""
+        return next(proc for proc in reversed(self.procs) if proc.name == name)
 
     def stop_all(self) -> None:
         for proc in reversed(self.procs):

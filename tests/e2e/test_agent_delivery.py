@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, FakeMaster, MetricsEndpoint, free_port
+from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, FakeMaster, MetricsEndpoint
+from tests.e2e.processes import ROOT, clean_env, cli_command, free_port, local_url, run
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def agent_command(metrics: MetricsEndpoint, master_url: str, workdir: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "entrypoints.cli", "agent",
+    return cli_command(
+        "agent",
         "--cluster-id", "e2e-1",
         "--metrics-url", metrics.url,
         "--master-url", master_url,
@@ -32,13 +29,24 @@ def agent_command(metrics: MetricsEndpoint, master_url: str, workdir: Path, *ext
         "--spool-dir", str(workdir / "spool"),
         "--listen", "",
         *extra,
-    ]
+    )  # fmt: skip
 
 
 def run_agent(command: list[str], timeout: float = 40) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("MESHSLO_CONFIG", None)
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+    return run(command, timeout)
+
+
+@contextmanager
+def agent_process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """The agent in the background, its output in pipes; killed afterwards unless it already exited."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=clean_env(), cwd=ROOT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 
 @pytest.fixture
@@ -46,25 +54,13 @@ def counters() -> dict[str, Counter]:
     return {LINKERD: Counter(step=5, value=1000, reset_at={4}), TRAEFIK: Counter(step=3, value=40)}
 
 
-@pytest.fixture
-def metrics(counters: dict[str, Counter]) -> Iterator[MetricsEndpoint]:
-    endpoint = MetricsEndpoint(counters)
-    endpoint.start()
-    yield endpoint
-    endpoint.stop()
-
-
 def test_master_down_at_first_then_every_snapshot_arrives_once_in_order(
     metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
     # The first eight POSTs (retries included) are answered 503: the first snapshots go to the spool.
-    master = FakeMaster(refuse=lambda n: 503 if n <= 8 else None)
-    master.start()
-    try:
+    with FakeMaster(refuse=lambda n: 503 if n <= 8 else None) as master:
         command = agent_command(metrics, master.url, tmp_path, "--cycles", "7", "--flush-timeout", "10")
         result = run_agent(command)
-    finally:
-        master.stop()
     assert result.returncode == 0, result.stderr
     assert "spooled" in result.stderr  # the first snapshots really did wait in the spool
 
@@ -89,28 +85,16 @@ def test_master_not_listening_at_first_then_the_spool_drains_in_order(
     metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    nobody = f"http://127.0.0.1:{port}"  # nothing listens there until the master starts below
+    nobody = local_url(port)  # nothing listens there until the master starts below
     command = agent_command(metrics, nobody, tmp_path, "--cycles", "6", "--flush-timeout", "15")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=ROOT)
-    master: FakeMaster | None = None
-    try:
+    with agent_process(command) as process:
         deadline = time.monotonic() + 15
         while len(list((tmp_path / "spool").glob("*.json"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(list((tmp_path / "spool").glob("*.json"))) >= 2, "nothing was spooled"
-        master = FakeMaster(port=port)
-        master.start()
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-        if master is not None:
-            master.stop()
+        with FakeMaster(port=port) as master:
+            _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
-    assert master is not None
     timestamps = master.timestamps()
     assert len(timestamps) == 5
     assert timestamps == sorted(timestamps) and len(set(timestamps)) == 5
@@ -121,10 +105,8 @@ def test_master_not_listening_at_first_then_the_spool_drains_in_order(
 def test_restart_with_a_state_file_loses_no_interval(
     metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
-    master = FakeMaster()
-    master.start()
     state = tmp_path / "state.json"
-    try:
+    with FakeMaster() as master:
         command = agent_command(metrics, master.url, tmp_path, "--cycles", "3", "--state-file", str(state))
         first = run_agent(command)
         assert first.returncode == 0, first.stderr
@@ -134,8 +116,6 @@ def test_restart_with_a_state_file_loses_no_interval(
             counter.value += 1000
         second = run_agent(command)
         assert second.returncode == 0, second.stderr
-    finally:
-        master.stop()
 
     linkerd, traefik = counters[LINKERD], counters[TRAEFIK]
     assert len(linkerd.served) == 6
@@ -150,40 +130,31 @@ def test_restart_with_a_state_file_loses_no_interval(
 def test_sigterm_stops_cleanly_and_health_and_metrics_are_served(
     metrics: MetricsEndpoint, tmp_path: Path
 ) -> None:
-    master = FakeMaster()
-    master.start()
     port = free_port()
     state = tmp_path / "state.json"
-    command = agent_command(metrics, master.url, tmp_path, "--state-file", str(state))
-    command[command.index("--listen") + 1] = f"127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 20
-        health: dict[str, object] = {}
-        while time.monotonic() < deadline:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                health = response.json()
-                if len(master.taken) >= 2:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        assert len(master.taken) >= 2, "the agent did not deliver within 20 s"
-        assert response.status_code == 200 and health["ok"] is True and health["spool_depth"] == 0
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
-        assert 'meshslo_agent_snapshots_total{result="sent"}' in text
-        assert "meshslo_agent_scrape_duration_seconds_count" in text
+    with FakeMaster() as master:
+        command = agent_command(metrics, master.url, tmp_path, "--state-file", str(state))
+        command[command.index("--listen") + 1] = f"127.0.0.1:{port}"
+        with agent_process(command) as process:
+            deadline = time.monotonic() + 20
+            health: dict[str, object] = {}
+            while time.monotonic() < deadline:
+                try:
+                    response = httpx.get(f"{local_url(port)}/healthz", timeout=1)
+                    health = response.json()
+                    if len(master.taken) >= 2:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            assert len(master.taken) >= 2, "the agent did not deliver within 20 s"
+            assert response.status_code == 200 and health["ok"] is True and health["spool_depth"] == 0
+            text = httpx.get(f"{local_url(port)}/metrics", timeout=1).text
+            assert 'meshslo_agent_snapshots_total{result="sent"}' in text
+            assert "meshslo_agent_scrape_duration_seconds_count" in text
 
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-        master.stop()
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
     assert "SIGTERM received" in stderr
     assert state.is_file()
@@ -192,26 +163,17 @@ def test_sigterm_stops_cleanly_and_health_and_metrics_are_served(
 def test_sigterm_while_the_master_is_down_exits_promptly_keeping_the_spool(
     metrics: MetricsEndpoint, tmp_path: Path
 ) -> None:
-    master = FakeMaster(refuse=lambda n: 503)
-    master.start()
-    command = agent_command(metrics, master.url, tmp_path, "--interval", "3")  # retry budget: 1.5 s
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 20
-        while master.requests < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert master.requests >= 2, "the agent never tried to deliver"
-        process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        _, stderr = process.communicate(timeout=10)
-        took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-        master.stop()
+    with FakeMaster(refuse=lambda n: 503) as master:
+        command = agent_command(metrics, master.url, tmp_path, "--interval", "3")  # retry budget: 1.5 s
+        with agent_process(command) as process:
+            deadline = time.monotonic() + 20
+            while master.requests < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert master.requests >= 2, "the agent never tried to deliver"
+            process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, stderr = process.communicate(timeout=10)
+            took = time.monotonic() - started
     assert process.returncode == 0, stderr
     assert took < 4.0, f"shutdown took {took:.1f}s"
     assert len(list((tmp_path / "spool").glob("*.json"))) == 1
@@ -219,7 +181,7 @@ def test_sigterm_while_the_master_is_down_exits_promptly_keeping_the_spool(
 
 
 def test_help_lists_every_documented_flag() -> None:
-    result = run_agent([sys.executable, "-m", "entrypoints.cli", "agent", "--help"])
+    result = run_agent(cli_command("agent", "--help"))
     assert result.returncode == 0
     for flag in ("--cluster-id", "--master-url", "--ingest-token", "--metrics-url", "--health-url",
                  "--metric-prefix", "--exclude-namespaces", "--admin-port", "--probe-compensation",
@@ -237,14 +199,12 @@ def test_help_lists_every_documented_flag() -> None:
     [(["--interval", "abc"], "--interval"), (["--routes", "consul"], "--routes")],
 )
 def test_bad_values_exit_2_naming_the_flag(args: list[str], named: str) -> None:
-    result = run_agent([sys.executable, "-m", "entrypoints.cli", "agent", "--cluster-id", "c1", *args])
+    result = run_agent(cli_command("agent", "--cluster-id", "c1", *args))
     assert result.returncode == 2
     assert named in result.stderr
 
 
 def test_missing_cluster_id_exits_2_naming_flag_and_environment() -> None:
-    env_free = {k: v for k, v in os.environ.items() if k != "MESHSLO_CLUSTER_ID"}
-    result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "agent"], capture_output=True,
-                            text=True, timeout=30, env={**env_free, "PYTHONPATH": str(ROOT / "src")})
+    result = run(cli_command("agent"), timeout=30)  # no MESHSLO_CLUSTER_ID in its environment
     assert result.returncode == 2
     assert "--cluster-id / MESHSLO_CLUSTER_ID" in result.stderr

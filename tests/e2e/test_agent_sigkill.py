@@ -9,7 +9,6 @@ timestamp, as the real master does.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -18,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, FakeMaster, MetricsEndpoint
-from tests.e2e.test_agent_delivery import ROOT, agent_command, run_agent
+from tests.e2e.processes import ROOT, clean_env
+from tests.e2e.test_agent_delivery import agent_command, run_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -36,19 +36,13 @@ def _wait_for(predicate: object, timeout: float) -> None:
 
 def test_sigkill_at_any_point_of_a_cycle_loses_and_doubles_nothing(tmp_path: Path) -> None:
     counters = {LINKERD: Counter(step=5, value=1000, reset_at={6, 13}), TRAEFIK: Counter(step=3, value=40)}
-    metrics = MetricsEndpoint(counters)
-    master = FakeMaster()
-    metrics.start()
-    master.start()
     state = tmp_path / "state.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("MESHSLO_CONFIG", None)
     linkerd = counters[LINKERD]
-    try:
+    with MetricsEndpoint(counters) as metrics, FakeMaster() as master:
         command = agent_command(metrics, master.url, tmp_path, "--state-file", str(state))
         for delay in KILL_DELAYS:
-            agent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                     cwd=ROOT)
+            agent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=clean_env(), cwd=ROOT)
             try:
                 # Two snapshots first, so a saved state exists; then kill right after the next scrape.
                 _wait_for(lambda: len(master.taken) >= 2, 30) if not master.taken else None
@@ -60,9 +54,6 @@ def test_sigkill_at_any_point_of_a_cycle_loses_and_doubles_nothing(tmp_path: Pat
                 agent.wait()
         result = run_agent([*command, "--cycles", "2"])
         assert result.returncode == 0, result.stderr
-    finally:
-        master.stop()
-        metrics.stop()
 
     by_timestamp: dict[int, dict] = {}
     for snapshot in master.taken:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,47 +12,25 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Select, create_engine, func, select
-from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, MetricsEndpoint, free_port
+from tests.e2e.agent_servers import LINKERD, TRAEFIK, Counter, MetricsEndpoint
+from tests.e2e.processes import Proc, cli_command, free_port, local_url, meshslo, run, serving
 
 from adapters.storage import schema
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "e2e-real"
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
-ENV["PYTHONPATH"] = str(ROOT / "src")
 
 
 @pytest.fixture
 def master(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     database = tmp_path / "master.db"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "master", "--database-url", f"sqlite:///{database}",
-         "--listen", f"127.0.0.1:{port}", "--ingest-token", "right-token", "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"master did not start: {process.communicate()[1]}")
-            time.sleep(0.2)
+    args = ["master", "--database-url", f"sqlite:///{database}", "--listen", f"127.0.0.1:{port}",
+            "--ingest-token", "right-token", "--log-level", "warning"]
+    url = local_url(port)
+    with serving(meshslo("master", args, tmp_path / "master.log", cwd=tmp_path), f"{url}/healthz"):
         yield url, database
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 @pytest.fixture
@@ -61,21 +38,19 @@ def counters() -> dict[str, Counter]:
     return {LINKERD: Counter(step=4, value=10, reset_at={3}), TRAEFIK: Counter(step=6, value=0)}
 
 
-@pytest.fixture
-def metrics(counters: dict[str, Counter]) -> Iterator[MetricsEndpoint]:
-    endpoint = MetricsEndpoint(counters)
-    endpoint.start()
-    yield endpoint
-    endpoint.stop()
-
-
 def agent(metrics: MetricsEndpoint, master_url: str, workdir: Path, token: str, cycles: int) -> list[str]:
-    return [
-        sys.executable, "-m", "entrypoints.cli", "agent", "--cluster-id", CLUSTER,
+    return cli_command(
+        "agent", "--cluster-id", CLUSTER,
         "--metrics-url", metrics.url, "--master-url", master_url, "--ingest-token", token,
         "--health-url", "", "--routes", "none", "--interval", "1", "--cycles", str(cycles),
         "--flush-timeout", "3", "--spool-dir", str(workdir / "spool"), "--listen", "",
-    ]
+    )
+
+
+def run_agent(metrics: MetricsEndpoint, url: str, workdir: Path, token: str, cycles: int,
+              *extra: str) -> subprocess.CompletedProcess[str]:
+    """An agent run to its end in ``workdir``."""
+    return run([*agent(metrics, url, workdir, token, cycles), *extra], cwd=workdir)
 
 
 def stored_requests(database: Path) -> tuple[int, int, int]:
@@ -101,8 +76,7 @@ def test_every_interval_is_stored_by_the_real_master(
     master: tuple[str, Path], metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
     url, database = master
-    result = subprocess.run(agent(metrics, url, tmp_path, "right-token", cycles=4), capture_output=True,
-                            text=True, timeout=60, env=ENV, cwd=tmp_path)
+    result = run_agent(metrics, url, tmp_path, "right-token", cycles=4)
     assert result.returncode == 0, result.stderr
     clusters = httpx.get(f"{url}/api/v2/clusters", timeout=5).json()["clusters"]
     assert any(cluster.get("cluster_id") == CLUSTER for cluster in clusters), clusters
@@ -116,15 +90,13 @@ def test_wrong_token_keeps_snapshots_spooled_until_the_token_is_fixed(
     master: tuple[str, Path], metrics: MetricsEndpoint, counters: dict[str, Counter], tmp_path: Path
 ) -> None:
     url, database = master
-    wrong = subprocess.run(agent(metrics, url, tmp_path, "wrong-token", cycles=3), capture_output=True,
-                           text=True, timeout=60, env=ENV, cwd=tmp_path)
+    wrong = run_agent(metrics, url, tmp_path, "wrong-token", cycles=3)
     assert wrong.returncode == 1  # undelivered snapshots left behind
     assert "HTTP 401" in wrong.stderr and "--ingest-token" in wrong.stderr
     assert len(list((tmp_path / "spool").glob("*.json"))) == 2
     assert stored_requests(database) == (0, 0, 0)
 
-    fixed = subprocess.run(agent(metrics, url, tmp_path, "right-token", cycles=1), capture_output=True,
-                           text=True, timeout=60, env=ENV, cwd=tmp_path)
+    fixed = run_agent(metrics, url, tmp_path, "right-token", cycles=1)
     assert fixed.returncode == 0, fixed.stderr
     assert not list((tmp_path / "spool").glob("*.json"))
     # Without a state file the restart's first scrape only remembers counters: 2 intervals arrive.
@@ -139,24 +111,19 @@ def test_sigkill_and_restart_with_a_state_file_stores_every_increment_once(
 ) -> None:
     url, database = master
     state = ["--state-file", str(tmp_path / "state.json")]
-    victim = subprocess.Popen([*agent(metrics, url, tmp_path, "right-token", cycles=0), *state],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=tmp_path)
+    command = [*agent(metrics, url, tmp_path, "right-token", cycles=0), *state]
+    victim = Proc("agent", command, tmp_path / "agent.log", cwd=tmp_path).start()
     try:
         deadline = time.monotonic() + 30
         while stored_requests(database)[0] < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert stored_requests(database)[0] >= 2, "the agent stored nothing within 30 s"
-        victim.kill()  # no chance to flush or save anything
-        victim.wait(timeout=10)
     finally:
-        if victim.poll() is None:
-            victim.kill()
-            victim.wait()
+        victim.stop(signal.SIGKILL)  # no chance to flush or save anything
     for counter in counters.values():
         counter.value += 500  # traffic while it is down
 
-    again = subprocess.run([*agent(metrics, url, tmp_path, "right-token", cycles=2), *state],
-                           capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    again = run_agent(metrics, url, tmp_path, "right-token", 2, *state)
     assert again.returncode == 0, again.stderr
     _, mesh, ingress = stored_requests(database)
     assert mesh == counters[LINKERD].increments_after_first()

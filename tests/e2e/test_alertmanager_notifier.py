@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.e2e.alertmanager_process import active_alerts, free_port, running_alertmanager
+from tests.e2e.alertmanager_process import active_alerts, running_alertmanager
+from tests.e2e.processes import free_port
 
 from adapters.alerting.http_notifier import AlertmanagerNotifier
 from application.ports.alerts import Notification, NotificationFailed

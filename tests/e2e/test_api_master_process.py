@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.e2e.test_master_process import RunningMaster, start_master, stop_master
+from tests.e2e.test_master_process import RunningMaster, running_master
 from tests.storage.snapshot_builders import snapshot
 
 from adapters.storage import schema
@@ -24,16 +24,10 @@ SNAPSHOTS = 15  # every 5 minutes: 70 minutes, across an hour boundary
 
 @pytest.fixture
 def master(database_url: str, tmp_path: Path) -> Iterator[RunningMaster]:
-    running = start_master(
-        ["--database-url", database_url, "--ingest-token", INGEST, "--read-token", READ,
-         "--aggregate-interval", "1s", "--status-interval", "1s"],
-        tmp_path,
-    )
-    try:
+    args = ["--database-url", database_url, "--ingest-token", INGEST, "--read-token", READ,
+            "--aggregate-interval", "1s", "--status-interval", "1s"]
+    with running_master(args, tmp_path) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            stop_master(running)
 
 
 def _fresh_hours(database_url: str) -> int:
@@ -70,7 +64,7 @@ def test_answers_are_exact_before_and_after_rollups(master: RunningMaster, datab
 
         deadline = time.monotonic() + 30
         while _fresh_hours(database_url) < 2:
-            assert time.monotonic() < deadline, f"the aggregator never caught up:\n{master.log()}"
+            assert time.monotonic() < deadline, f"the aggregator never caught up:\n{master.output()}"
             time.sleep(0.2)
         assert checkout() == first
 

@@ -9,25 +9,42 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from full_chain import Chain, assert_matches_truth, free_port, wait_until
+from tests.e2e.processes import local_url
 
 pytestmark = pytest.mark.e2e
 
+StartChain = Callable[..., Chain]
 CHURN = ["--restart-every", "2", "--rollout-every", "3", "--controller-restart-every", "3"]
 
 
 @pytest.fixture
-def chains() -> Iterator[list[Chain]]:
+def start_chain(tmp_path: Path) -> Iterator[StartChain]:
+    """``start_chain(database_url, *simulator_args)``: a simulator (with churn) and a master, running."""
     made: list[Chain] = []
-    yield made
+
+    def start(database_url: str, *sim_args: str) -> Chain:
+        chain = Chain(tmp_path, database_url, [*sim_args, *CHURN])
+        made.append(chain)
+        chain.start_simulator()
+        chain.start_master()
+        return chain
+
+    yield start
     for chain in made:
         chain.stop_all()
         print(chain.logs())  # pytest shows it only when the test failed
+
+
+def _postgres(request: pytest.FixtureRequest) -> str:
+    url = request.getfixturevalue("postgres_url")
+    request.addfinalizer(lambda: _reset_postgres(url))
+    return url
 
 
 def _reset_postgres(url: str) -> None:
@@ -42,17 +59,10 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_totals_equal_ground_truth_through_restarts_and_failures(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest, chains: list[Chain]
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, start_chain: StartChain
 ) -> None:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'master.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        request.addfinalizer(lambda: _reset_postgres(url))
-    chain = Chain(tmp_path, url, ["--seed", "11", *CHURN])
-    chains.append(chain)
-    chain.start_simulator()
-    chain.start_master()
+    url = f"sqlite:///{tmp_path / 'master.db'}" if backend == "sqlite" else _postgres(request)
+    chain = start_chain(url, "--seed", "11")
     agent = chain.agent(cycles=9)
     assert agent.wait(90) == 0, chain.logs()
 
@@ -64,16 +74,11 @@ def test_totals_equal_ground_truth_through_restarts_and_failures(
 
 
 def test_two_masters_on_one_postgresql_answer_alike(
-    tmp_path: Path, request: pytest.FixtureRequest, chains: list[Chain]
+    request: pytest.FixtureRequest, start_chain: StartChain
 ) -> None:
-    url = request.getfixturevalue("postgres_url")
-    request.addfinalizer(lambda: _reset_postgres(url))
-    chain = Chain(tmp_path, url, ["--seed", "14", *CHURN])
-    chains.append(chain)
-    chain.start_simulator()
-    chain.start_master()
+    chain = start_chain(_postgres(request), "--seed", "14")
     second_port = free_port()
-    second_url = f"http://127.0.0.1:{second_port}"
+    second_url = local_url(second_port)
     chain.start_master(second_port, name="master-2")
 
     # Half of the intervals go through one master, half through the other.
@@ -86,11 +91,9 @@ def test_two_masters_on_one_postgresql_answer_alike(
     assert_matches_truth(chain, truth, base_url=second_url)
 
 
-def test_master_outage_and_agent_restart_lose_nothing(tmp_path: Path, chains: list[Chain]) -> None:
-    chain = Chain(tmp_path, f"sqlite:///{tmp_path / 'master.db'}", ["--seed", "12", *CHURN])
-    chains.append(chain)
-    chain.start_simulator()
-    master = chain.start_master()
+def test_master_outage_and_agent_restart_lose_nothing(tmp_path: Path, start_chain: StartChain) -> None:
+    chain = start_chain(f"sqlite:///{tmp_path / 'master.db'}", "--seed", "12")
+    master = chain.proc("master")
     first = chain.agent(cycles=11, name="agent-1")
 
     def observed_step() -> int:
@@ -115,13 +118,10 @@ def test_master_outage_and_agent_restart_lose_nothing(tmp_path: Path, chains: li
     assert_matches_truth(chain, truth)
 
 
-def test_garbage_truncated_bodies_and_errors_are_survived(tmp_path: Path, chains: list[Chain]) -> None:
+def test_garbage_truncated_bodies_and_errors_are_survived(tmp_path: Path, start_chain: StartChain) -> None:
     plan = "2:garbage,4:500,5:truncate,6:garbage,8-9:500,10:truncate"
-    chain = Chain(tmp_path, f"sqlite:///{tmp_path / 'master.db'}",
-                  ["--seed", "13", "--fault-plan", plan, *CHURN])
-    chains.append(chain)
-    simulator = chain.start_simulator()
-    chain.start_master()
+    chain = start_chain(f"sqlite:///{tmp_path / 'master.db'}", "--seed", "13", "--fault-plan", plan)
+    simulator = chain.proc("simulator")
     agent = chain.agent(cycles=14)
     assert agent.wait(90) == 0, chain.logs()
 

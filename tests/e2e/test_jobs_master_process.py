@@ -6,17 +6,13 @@ call from the test, and the job metrics appear on ``/metrics``.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.processes import free_port, local_url, meshslo, wait_until
 from tests.storage.raw_rows import fetch
 from tests.storage.snapshot_builders import route, service, snapshot
 
@@ -25,43 +21,15 @@ from adapters.storage.engine import make_engine
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (httpx.HTTPError, OSError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; master log:\n{log.read_text()[-4000:]}")
-
-
 def test_master_aggregates_and_records_statuses_by_itself(tmp_path: Path) -> None:
     port = free_port()
     database_url = f"sqlite:///{tmp_path / 'master.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
-    log = tmp_path / "master.log"
-    with log.open("wb") as handle:
-        master = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "master", "--database-url", database_url,
-             "--listen", f"127.0.0.1:{port}", "--aggregate-interval", "1s", "--status-interval", "1s",
-             "--cleanup-interval", "1s"],
-            stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
+    args = ["master", "--database-url", database_url, "--listen", f"127.0.0.1:{port}",
+            "--aggregate-interval", "1s", "--status-interval", "1s", "--cleanup-interval", "1s"]
+    master = meshslo("master", args, tmp_path / "master.log", cwd=tmp_path).start()
+    base = local_url(port)
     try:
-        wait_until(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, 30, "the master", log)
+        master.wait_ready(f"{base}/healthz")
         now = int(time.time())
         failing = service(name="checkout", requests=[
             {"status_code": "200", "classification": "success", "delta": 80},
@@ -81,9 +49,9 @@ def test_master_aggregates_and_records_statuses_by_itself(tmp_path: Path) -> Non
                 return sum(r["requests"] for r in rows)
 
             # Both snapshots, whichever hours they fell in: 2 × (80 + 40) requests.
-            wait_until(lambda: checkout_hourly_requests() == 240, 30, "hourly rows", log)
+            wait_until(lambda: checkout_hourly_requests() == 240, 30, "hourly rows", [master])
             wait_until(lambda: len(fetch(engine, schema.status_history, cluster_id="e2e")) == 2, 30,
-                       "status history", log)
+                       "status history", [master])
             history = {r["key"]: r for r in fetch(engine, schema.status_history, cluster_id="e2e")}
         finally:
             engine.dispose()
@@ -99,12 +67,7 @@ def test_master_aggregates_and_records_statuses_by_itself(tmp_path: Path) -> Non
                         if x.startswith(f'meshslo_master_job_runs_total{{job="{job}",result="ok"}}'))
             assert float(line.split()[-1]) >= 1, line
     finally:
-        os.killpg(master.pid, signal.SIGTERM)
-        try:
-            master.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(master.pid, signal.SIGKILL)
-            master.wait()
+        code = master.stop(signal.SIGTERM)
     # uvicorn finishes its shutdown (which stops the jobs), then re-raises the signal it caught.
-    assert master.returncode in (0, -signal.SIGTERM), log.read_text()[-4000:]
-    assert "Application shutdown complete" in log.read_text()
+    assert code in (0, -signal.SIGTERM), master.output()[-4000:]
+    assert "Application shutdown complete" in master.output()

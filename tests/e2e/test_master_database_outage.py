@@ -79,7 +79,7 @@ def test_reads_and_ingest_answer_503_and_the_log_says_so_once(master: RunningMas
         assert client.get("/api/v2/clusters", headers=READ).status_code == 200
         assert client.post("/agent/snapshot", json=snapshot(timestamp=now, window=30),
                            headers=INGEST).status_code == 200
-    log = master.log()
+    log = master.output()
     assert "Traceback" not in log, log
     assert "password" not in log.lower()
     warnings = [line for line in log.splitlines() if " WARNING " in line and "database unavailable" in line]

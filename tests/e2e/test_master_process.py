@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.processes import Proc, clean_env, cli_command, free_port, local_url, run
 from tests.storage.snapshot_builders import snapshot
 
 pytestmark = pytest.mark.e2e
@@ -39,68 +36,33 @@ SPEC_MASTER_FLAGS = {
 }
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
-    env.update(extra)
-    return env
-
-
 def master_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "entrypoints.cli", "master", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return cli_command("master", *args)
 
 
 @dataclass
-class RunningMaster:
-    process: subprocess.Popen[str]
-    url: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+class RunningMaster(Proc):
+    url: str = ""
 
 
 def start_master(args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> RunningMaster:
     port = free_port()
-    log_path = tmp_path / f"master-{port}.log"
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            master_command("--listen", f"127.0.0.1:{port}", *args),
-            stdout=log_file, stderr=subprocess.STDOUT, text=True, env=env or clean_env(),
-        )
-    master = RunningMaster(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"master exited with {process.returncode}:\n{master.log()}")
-        try:
-            if httpx.get(f"{master.url}/readyz", timeout=1).status_code == 200:
-                return master
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"master not ready within 30 s:\n{master.log()}")
+    master = RunningMaster("master", master_command("--listen", f"127.0.0.1:{port}", *args),
+                           tmp_path / f"master-{port}.log", env, url=local_url(port))
+    try:
+        master.start().wait_ready(f"{master.url}/readyz")
+    except AssertionError:
+        master.stop(signal.SIGKILL)
+        raise
+    return master
 
 
 def stop_master(master: RunningMaster) -> bool:
     """SIGTERM, as Kubernetes sends it; True when the master shut down cleanly."""
-    master.process.send_signal(signal.SIGTERM)
-    try:
-        code = master.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        master.process.kill()
-        master.process.wait()
-        raise AssertionError(f"master ignored SIGTERM:\n{master.log()}") from None
+    code = master.stop(signal.SIGTERM, timeout=20)
+    assert code != -signal.SIGKILL, f"master ignored SIGTERM:\n{master.output()}"
     # uvicorn finishes its shutdown, then re-raises the signal it caught.
-    return code in (0, -signal.SIGTERM) and "Application shutdown complete" in master.log()
+    return code in (0, -signal.SIGTERM) and "Application shutdown complete" in master.output()
 
 
 @contextmanager
@@ -110,7 +72,7 @@ def running_master(args: list[str], tmp_path: Path) -> Iterator[RunningMaster]:
     try:
         yield running
     finally:
-        if running.process.poll() is None:
+        if running.running():
             stop_master(running)
 
 
@@ -153,7 +115,7 @@ def test_sqlite_database_file_is_created_with_its_directory(tmp_path: Path) -> N
     master = start_master(["--database-url", f"sqlite:///{path}"], tmp_path)
     try:
         assert path.is_file()
-        assert "no ingest token configured" in master.log()
+        assert "no ingest token configured" in master.output()
         document = snapshot(timestamp=int(time.time()))
         posted = httpx.post(f"{master.url}/agent/snapshot", json=document, timeout=10)
         assert posted.json() == {"status": "stored"}  # open ingest: no token needed
@@ -176,8 +138,7 @@ def test_settings_come_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_master_flag_of_the_reference() -> None:
-    result = subprocess.run(master_command("--help"), capture_output=True, text=True, env=clean_env(),
-                            timeout=60)
+    result = run(master_command("--help"))
     assert result.returncode == 0
     help_text = " ".join(result.stdout.split())  # argparse wraps long lines
     for flag, env in SPEC_MASTER_FLAGS.items():
@@ -208,8 +169,7 @@ def test_help_lists_every_master_flag_of_the_reference() -> None:
     ],
 )
 def test_bad_setting_exits_2_naming_it(args: list[str], env: dict[str, str], named: str) -> None:
-    result = subprocess.run(master_command(*args), capture_output=True, text=True, env=clean_env(**env),
-                            timeout=60)
+    result = run(master_command(*args), env=clean_env(**env))
     assert result.returncode == 2
     assert named in result.stderr
     assert "Traceback" not in result.stderr

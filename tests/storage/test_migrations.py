@@ -2,44 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from adapters.storage import schema
 from adapters.storage.engine import make_engine
 from adapters.storage.migrate import current_revision, head_revision, upgrade_to_head
 
 
-def test_migrations_create_exactly_the_declared_schema(database_url: str) -> None:
+@pytest.fixture
+def migrated(database_url: str) -> Iterator[Engine]:
+    """An engine on the database, migrated to the head revision."""
     engine = make_engine(database_url)
     try:
         upgrade_to_head(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diffs = compare_metadata(context, schema.metadata)
-            assert current_revision(connection) == head_revision()
-        assert diffs == []
-        assert set(inspect(engine).get_table_names()) == {*schema.metadata.tables, "alembic_version"}
+        yield engine
     finally:
         engine.dispose()
 
 
-def test_running_migrations_again_changes_nothing_and_keeps_rows(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        upgrade_to_head(engine)
-        with engine.begin() as connection:
-            connection.execute(
-                schema.clusters.insert().values(
-                    cluster_id="c1", first_seen=1, last_snapshot=2, last_received=3, agent_version="x"
-                )
+def test_migrations_create_exactly_the_declared_schema(migrated: Engine) -> None:
+    with migrated.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = compare_metadata(context, schema.metadata)
+        assert current_revision(connection) == head_revision()
+    assert diffs == []
+    assert set(inspect(migrated).get_table_names()) == {*schema.metadata.tables, "alembic_version"}
+
+
+def test_running_migrations_again_changes_nothing_and_keeps_rows(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        connection.execute(
+            schema.clusters.insert().values(
+                cluster_id="c1", first_seen=1, last_snapshot=2, last_received=3, agent_version="x"
             )
-        upgrade_to_head(engine)
-        with engine.connect() as connection:
-            assert connection.execute(schema.clusters.select()).all() == [("c1", 1, 2, 3, "x")]
-    finally:
-        engine.dispose()
+        )
+    upgrade_to_head(migrated)
+    with migrated.connect() as connection:
+        assert connection.execute(schema.clusters.select()).all() == [("c1", 1, 2, 3, "x")]
 
 
 def test_migrator_keeps_trying_until_the_database_answers(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -110,18 +114,13 @@ def test_masters_starting_together_migrate_once(postgres_url: str) -> None:
         cleanup.dispose()
 
 
-def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
+def test_downgrade_to_base_removes_every_table(migrated: Engine) -> None:
     from alembic import command
 
     from adapters.storage.migrate import alembic_config
 
-    engine = make_engine(database_url)
-    try:
-        upgrade_to_head(engine)
-        with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "base")
-        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-        upgrade_to_head(engine)  # and back up again
-        assert set(inspect(engine).get_table_names()) == {*schema.metadata.tables, "alembic_version"}
-    finally:
-        engine.dispose()
+    with migrated.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(migrated).get_table_names()) <= {"alembic_version"}
+    upgrade_to_head(migrated)  # and back up again
+    assert set(inspect(migrated).get_table_names()) == {*schema.metadata.tables, "alembic_version"}

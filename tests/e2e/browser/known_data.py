@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 CLUSTER = "browser-1"
 # A second cluster that reported only once, hours ago: no traffic in recent ranges.
 IDLE_CLUSTER = "idle-1"
@@ -18,6 +20,15 @@ XSS_DOMAIN = "<script>alert(2)</script>.example.com"
 XSS_PATH = "/<img src=y onerror=alert(3)>"
 SNAPSHOTS = 6
 WINDOW = 60
+# What the tests ask the master about: the known cluster over a range covering every snapshot.
+PARAMS = {"cluster_id": CLUSTER, "time_range": "1h"}
+
+
+def answer(api: httpx.Client, path: str) -> dict[str, Any]:
+    """The master's JSON answer at ``path`` about the known data."""
+    response = api.get(path, params=PARAMS)
+    response.raise_for_status()
+    return response.json()
 
 
 def _service(namespace: str, name: str, ok: int, failed: int, tls: int) -> dict[str, Any]:

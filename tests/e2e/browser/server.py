@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,12 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.e2e.processes import free_port, local_url
 
 
 @contextmanager
@@ -33,7 +27,7 @@ def serve(app: Any, startup_timeout: float = 30.0) -> Iterator[str]:
             raise RuntimeError(f"the test server on port {port} did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield local_url(port)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -12,13 +12,11 @@ from tests.e2e.browser.pages import PageProblems, open_domains, wait_for_detail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-PARAMS = {"cluster_id": known_data.CLUSTER, "time_range": "1h"}
+PARAMS = known_data.PARAMS
 
 
 def domains(api: httpx.Client) -> dict[str, Any]:
-    response = api.get("/api/v2/slo/domains/v2", params=PARAMS)
-    response.raise_for_status()
-    return response.json()
+    return known_data.answer(api, "/api/v2/slo/domains/v2")
 
 
 def card_of(page: Any, domain: str) -> Any:

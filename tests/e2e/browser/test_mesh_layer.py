@@ -19,13 +19,11 @@ from tests.e2e.browser.pages import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-PARAMS = {"cluster_id": known_data.CLUSTER, "time_range": "1h"}
+PARAMS = known_data.PARAMS
 
 
 def topology(api: httpx.Client) -> dict[str, Any]:
-    response = api.get("/api/v2/slo/mesh/topology", params=PARAMS)
-    response.raise_for_status()
-    return response.json()
+    return known_data.answer(api, "/api/v2/slo/mesh/topology")
 
 
 def test_graph_draws_every_workload_and_call_edge(

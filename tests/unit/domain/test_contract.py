@@ -2,45 +2,19 @@ import json
 
 import pytest
 from pydantic import ValidationError
+from tests.storage.snapshot_builders import ingress, service, snapshot
 
 from domain.contract import SLOSnapshot, bucket_bound, validate_bucket_key
 
 
 def _snapshot(**slo_overrides: object) -> dict:
-    slo = {
-        "timestamp": 1764312030,
-        "window_start": 1764312000,
-        "services": [
-            {
-                "namespace": "shop",
-                "name": "checkout",
-                "requests": [
-                    {"status_code": "200", "classification": "success", "delta": 118},
-                    {"status_code": "503", "classification": "failure", "delta": 2},
-                ],
-                "latency_buckets": {"5": 40, "10": 90, "50": 115, "+Inf": 120},
-                "latency_sum": 1834.0,
-                "latency_count": 120,
-                "tls_request_delta": 120,
-                "total_request_delta": 120,
-            }
-        ],
-        "edges": [
-            {"src_ns": "shop", "src_name": "frontend", "dst_ns": "shop", "dst_name": "checkout",
-             "request_delta": 60, "failure_delta": 1, "latency_sum": 900.5, "latency_count": 60}
-        ],
-        "ingress": [
-            {"service_key": "shop-frontend-80", "requests": [{"code": "200", "method": "GET", "delta": 300}],
-             "latency_buckets": {"100": 280, "300": 299, "1200": 300, "5000": 300, "+Inf": 300},
-             "latency_sum": 15000.0, "latency_count": 300}
-        ],
-        "routes": [
-            {"name": "shop", "namespace": "shop", "domain": "shop.example.com", "path_prefix": "/",
-             "service_key": "shop-frontend-80", "service_name": "frontend", "service_port": 80, "tls": True}
-        ],
-    }
-    slo.update(slo_overrides)
-    return {"cluster_id": "prod-eu-1", "agent_version": "0.1.0", "slo_data": slo}
+    """The SPEC's example: every checkout request over mTLS, one request line for the ingress backend."""
+    checkout = service(tls_request_delta=120)
+    frontend = ingress(requests=[{"code": "200", "method": "GET", "delta": 300}], latency_count=300,
+                       latency_buckets={"100": 280, "300": 299, "1200": 300, "5000": 300, "+Inf": 300})
+    document = snapshot(services=[checkout], ingresses=[frontend])
+    document["slo_data"].update(slo_overrides)
+    return document
 
 
 def _errors(document: dict) -> list[tuple[str, str]]:

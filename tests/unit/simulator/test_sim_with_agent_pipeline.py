@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from tests.unit.domain.agent.samples import FixedRoutes
 
 from adapters.exposition.parser import ExpositionParser
 from adapters.simulator.model import ClusterModel
@@ -44,18 +45,10 @@ class SimulatedSource:
         return True
 
 
-class StaticRoutes:
-    def __init__(self, routes: list[Route]) -> None:
-        self._routes = routes
-
-    def routes(self) -> list[Route]:
-        return self._routes
-
-
 def collect(model: ClusterModel, steps: int, fail: set[int], garbage: set[int]) -> tuple[list[SLOData], int]:
     source = SimulatedSource(model, fail, garbage)
     routes = [Route.model_validate(r, strict=False) for r in model.routes()]
-    use_case = CollectUseCase(source, StaticRoutes(routes), CollectOptions(cluster_id="c1"))
+    use_case = CollectUseCase(source, FixedRoutes(routes), CollectOptions(cluster_id="c1"))
     snapshots = []
     for _ in range(steps):
         try:

@@ -8,8 +8,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.http_stub import StubHandler
 
 
 @dataclass
@@ -47,7 +49,7 @@ def not_found(path: str) -> tuple[int, object]:
 
 @contextmanager
 def serve(api: FakeKubeApi, tls: ssl.SSLContext | None = None) -> Iterator[FakeKubeApi]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             api.requests.append(Recorded(parts.path, parse_qs(parts.query), dict(self.headers.items())))
@@ -56,15 +58,7 @@ def serve(api: FakeKubeApi, tls: ssl.SSLContext | None = None) -> Iterator[FakeK
                 status, body = not_found(parts.path)
             else:
                 status, body = queue.pop(0) if len(queue) > 1 else queue[0]
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.send_body(status, body if isinstance(body, bytes) else json.dumps(body).encode())
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     scheme = "http"

@@ -14,11 +14,12 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.http_stub import StubHandler
 from tests.unit.application.agent.delivery_fakes import make_snapshot
 
 from adapters.master_client.http_client import KEEPALIVE_EXPIRY, HttpMasterClient, RetryPolicy
@@ -48,7 +49,7 @@ class ForgetfulMaster(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StubHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     server: ForgetfulMaster
 
@@ -68,17 +69,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True  # closed without a word, the request unanswered
                 return
             server.delivered.append(json.loads(body)["slo_data"]["timestamp"])
-        payload = b'{"status":"stored"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_json(200, {"status": "stored"})
         self.wfile.flush()
         self.answered_at = time.monotonic()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @contextlib.contextmanager

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from tests.http_stub import StubHandler
 
 from adapters.master_client.targets_client import HttpTargetsApi
 from application.ports.targets_api import TargetsApiError
@@ -78,27 +79,16 @@ def test_a_connection_failure_names_the_master() -> None:
         api.list_targets()
 
 
-class FakeMaster(BaseHTTPRequestHandler):
+class FakeMaster(StubHandler):
     """Just enough of the master's targets API: one cluster, an admin token."""
 
     targets: dict[tuple[str, ...], dict[str, Any]] = {}
     token = "admin"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.token}":
             return True
-        self._answer(401, {"detail": "missing or wrong bearer token"})
+        self.send_json(401, {"detail": "missing or wrong bearer token"})
         return False
 
     def do_GET(self) -> None:
@@ -106,9 +96,9 @@ class FakeMaster(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         if path == "/api/v2/clusters":
-            self._answer(200, {"clusters": [{"cluster_id": "demo"}]})
+            self.send_json(200, {"clusters": [{"cluster_id": "demo"}]})
         else:
-            self._answer(200, {"targets": list(self.targets.values())})
+            self.send_json(200, {"targets": list(self.targets.values())})
 
     def do_PUT(self) -> None:
         if not self._authorised():
@@ -117,7 +107,7 @@ class FakeMaster(BaseHTTPRequestHandler):
         body.setdefault("cluster_id", "demo")
         key = tuple(body[k] for k in ("cluster_id", "target_type", "key", "window"))
         self.targets[key] = {**body, "updated_at": 1}
-        self._answer(200, self.targets[key])
+        self.send_json(200, self.targets[key])
 
     def do_DELETE(self) -> None:
         if not self._authorised():
@@ -125,9 +115,9 @@ class FakeMaster(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         key = tuple(query[k] for k in ("cluster_id", "target_type", "key", "window"))
         if self.targets.pop(key, None) is None:
-            self._answer(404, {"detail": "no such target"})
+            self.send_json(404, {"detail": "no such target"})
         else:
-            self._answer(200, {"deleted": 1})
+            self.send_json(200, {"deleted": 1})
 
 
 @pytest.fixture

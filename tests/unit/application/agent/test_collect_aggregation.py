@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.domain.agent.samples import FakeMetricsSource, histogram, scrape, series
+from tests.unit.domain.agent.samples import FakeMetricsSource, FixedRoutes, histogram, scrape, series
 
 from application.agent.collect import CollectOptions, CollectResult, CollectUseCase
 from domain.contract import Route, SLOData
@@ -16,14 +16,6 @@ Samples = list[tuple[Series, float]]
 NO_COMPENSATION = CollectOptions(cluster_id="c1", probe_compensation=False)
 
 
-class StaticRoutes:
-    def __init__(self, routes: list[Route] | None = None) -> None:
-        self._routes = routes or []
-
-    def routes(self) -> list[Route]:
-        return list(self._routes)
-
-
 def run_interval(
     before: Samples,
     after: Samples,
@@ -31,7 +23,7 @@ def run_interval(
     routes: list[Route] | None = None,
 ) -> CollectResult:
     source = FakeMetricsSource(scrape(1000, before), scrape(1030, after))
-    collect = CollectUseCase(source, StaticRoutes(routes), options or CollectOptions(cluster_id="c1"))
+    collect = CollectUseCase(source, FixedRoutes(routes), options or CollectOptions(cluster_id="c1"))
     assert collect.run().data is None
     return collect.run()
 
@@ -330,7 +322,7 @@ def test_workload_total_equals_true_increments_whatever_the_resets(data: st.Data
     parts = [responses("200", "success", **pod_labels("web-1", client_id=f"c{i}")) for i in range(n_series)]
     values = [data.draw(st.integers(0, 1000)) for _ in parts]
     source = FakeMetricsSource(scrape(1000, [(s, float(v)) for s, v in zip(parts, values, strict=True)]))
-    collect = CollectUseCase(source, StaticRoutes(), CollectOptions(cluster_id="c1"))
+    collect = CollectUseCase(source, FixedRoutes(), CollectOptions(cluster_id="c1"))
     collect.run()
     expected = reported = 0
     for step in range(1, steps):

@@ -12,10 +12,10 @@ import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.domain.agent.samples import FixedRoutes
 
 from adapters.exposition.parser import ExpositionParser
 from application.agent.collect import CollectOptions, CollectResult, CollectUseCase
-from domain.contract import Route
 from domain.series import Scrape
 
 
@@ -57,13 +57,8 @@ class _Source:
         return scrape
 
 
-class _NoRoutes:
-    def routes(self) -> list[Route]:
-        return []
-
-
 def _use_case(source: _Source) -> CollectUseCase:
-    return CollectUseCase(source, _NoRoutes(), CollectOptions(cluster_id="c1"), clock=lambda: 0.0,
+    return CollectUseCase(source, FixedRoutes(), CollectOptions(cluster_id="c1"), clock=lambda: 0.0,
                           sleep=lambda _: None)
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from tests.fixtures.paths import real_metrics_text
+from tests.unit.domain.agent.samples import FixedRoutes
 
 from adapters.exposition import parser as parser_module
 from application.agent.collect import CollectOptions, CollectUseCase
@@ -64,17 +65,9 @@ class TextSource:
         return True
 
 
-class Routes:
-    def __init__(self, routes: list[Route]) -> None:
-        self._routes = routes
-
-    def routes(self) -> list[Route]:
-        return self._routes
-
-
 def collect_of(first: str, second: str, routes: list[Route] | None = None) -> CollectUseCase:
     source = TextSource((1000, first), (1030, second))
-    return CollectUseCase(source, Routes(routes or []), CollectOptions(cluster_id="c1"))
+    return CollectUseCase(source, FixedRoutes(routes), CollectOptions(cluster_id="c1"))
 
 
 def two_scrapes(first: str, second: str, routes: list[Route] | None = None) -> SLOData:

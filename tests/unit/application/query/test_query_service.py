@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pytest
+from tests.unit.application.master.job_fakes import FakeTargets as StoredTargets
 
 from application.ports.query import ClusterInfo, Interval, RouteInfo
 from application.ports.stats import EdgeKey, WorkloadKey
@@ -87,13 +88,8 @@ class FakeStore:
         return []
 
 
-@dataclass
-class FakeTargets:
-    records: list[TargetRecord] = field(default_factory=list)
-
-    def list(self, cluster_id: str | None = None, target_type: str | None = None) -> list[TargetRecord]:
-        return [r for r in self.records if cluster_id in (None, r.cluster_id)
-                and target_type in (None, r.target_type)]
+class FakeTargets(StoredTargets):
+    """Stores what the targets API would accept, and nothing else."""
 
     def upsert(self, target: TargetRecord) -> TargetRecord:
         self.records.append(validate_target(target))

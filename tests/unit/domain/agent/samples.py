@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from domain.contract import Route
 from domain.series import Scrape, Series
 
 
@@ -46,3 +47,13 @@ class FakeMetricsSource:
 
     def healthy(self) -> bool:
         return True
+
+
+class FixedRoutes:
+    """A route source that always answers the same routes."""
+
+    def __init__(self, routes: list[Route] | None = None) -> None:
+        self._routes = list(routes or [])
+
+    def routes(self) -> list[Route]:
+        return list(self._routes)
