@@ -36,21 +36,6 @@ class InvalidTarget(ValueError):
         super().__init__("; ".join(f"{name}: {sentence}" for name, sentence in problems))
 
 
-def target_problems(
-    target_type: str,
-    key: str,
-    window: str,
-    availability_target: float | None,
-    p95_target_ms: float | None,
-    latency_threshold_ms: float | None = None,
-    latency_target: float | None = None,
-) -> list[str]:
-    """Every problem with a target's fields, each a sentence naming its field (empty when valid)."""
-    problems = _field_problems(target_type, key, window, availability_target, p95_target_ms,
-                               latency_threshold_ms, latency_target)
-    return [sentence for _, sentence in problems]
-
-
 def validate_target(target: TargetRecord) -> TargetRecord:
     """The target unchanged, or ``InvalidTarget`` listing every problem."""
     problems = _field_problems(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -12,8 +11,6 @@ from tests.storage.snapshot_builders import ingress, route, service, snapshot
 from tests.storage.test_status_repository import store
 
 from adapters.storage.alert_repository import SqlAlertRepository
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
 from adapters.storage.retention_repository import SqlRetentionRepository
 from adapters.storage.stats_reader import SqlStatsReader
 from adapters.storage.status_repository import SqlStatusRepository
@@ -26,14 +23,6 @@ from domain.targets import TargetRecord
 
 TS = 1_764_316_800
 KEY = AlertKey("c1", "service", "shop/checkout", "30d", "availability", 1)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
 
 
 def alert(key: AlertKey = KEY, started: int = TS, **changes: object) -> Alert:

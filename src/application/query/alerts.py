@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from application.ports.alerts import AlertStore
 from application.ports.query import Interval
 from application.query.alert_views import AlertView, BudgetPointView, ObjectiveBudgetView
 from application.query.base import QueryBase
@@ -31,10 +30,7 @@ _HOURLY_STEP, _SHORT_STEP = 3600, 900
 
 
 class AlertQueries(QueryBase):
-    """Needs ``_alert_store`` and ``_public_url``, set by the service that mixes it in."""
-
-    _alert_store: AlertStore | None = None
-    _public_url: str = ""
+    """Reads the alert store and the public URL that ``QueryBase`` holds."""
 
     def alerts(self, state: str, cluster_id: str | None, target_type: str | None,
                key: str | None) -> list[AlertView]:

@@ -22,8 +22,10 @@ class QueryBase:
         defaults: slo.Target | None = None,
         clock: Callable[[], float] = time.time,
         alerts: AlertStore | None = None,
+        public_url: str = "",
     ) -> None:
         self._alert_store = alerts
+        self._public_url = public_url
         self._store = store
         self._targets = targets
         self._status_history = status_history

@@ -16,7 +16,7 @@ from application.query.history import RAW_HISTORY_MAX_SECONDS, history_plan
 from application.query.service import SloQueryService
 from application.query.shaping import finite
 from domain.slo import Target
-from domain.target_rules import target_problems, validate_target
+from domain.target_rules import InvalidTarget, validate_target
 from domain.targets import StatusChange, TargetRecord
 from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
@@ -187,6 +187,15 @@ def test_status_history_and_target_validation_messages() -> None:
     assert target_problems("service", "a/b/c", "1d", 50, 1) == [
         "a service target key is 'namespace/name', got 'a/b/c'"]
     assert target_problems("ingress", "d", "1d", 100, 1)[0].startswith("availability_target must be above 0")
+
+
+def target_problems(target_type: str, key: str, window: str, availability: float, p95: float) -> list[str]:
+    """The sentences ``validate_target`` refuses a target with (none when it is valid)."""
+    try:
+        validate_target(TargetRecord("c1", target_type, key, window, availability, p95))
+    except InvalidTarget as refused:
+        return refused.problems
+    return []
 
 
 def test_history_plan_steps() -> None:
