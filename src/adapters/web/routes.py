@@ -51,7 +51,9 @@ router = APIRouter(include_in_schema=False)
 
 def resolve_static(relative: str, root: Path = STATIC_DIR) -> Path | None:
     """The file under ``root`` that ``relative`` names, or None when it names
-    nothing servable (missing, a directory, or outside ``root``)."""
+    nothing servable (missing, a directory, outside ``root``, or not a path at all)."""
+    if "\x00" in relative:  # the OS refuses such a name with an error, not a miss
+        return None
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
         return None

@@ -82,6 +82,8 @@ def test_vendored_libraries_ship_with_their_licences() -> None:
         "/static/nothing.js",
         "/static/js",
         "/static/",
+        "/static/%00",
+        "/static/index.html%00.js",
     ],
 )
 def test_nothing_outside_the_static_files_is_served(client: TestClient, path: str) -> None:
@@ -99,6 +101,8 @@ def test_resolve_static_refuses_escapes_and_unknown_types(tmp_path: Path) -> Non
     (root / "link.js").symlink_to(tmp_path / "outside.js")
     assert routes.resolve_static("ok.js", root) == (root / "ok.js").resolve()
     assert routes.resolve_static("../outside.js", root) is None
+    assert routes.resolve_static("ok.js\x00.js", root) is None
+    assert routes.resolve_static("\x00", root) is None
     assert routes.resolve_static("link.js", root) is None
     assert routes.resolve_static("notes.py", root) is None
     assert routes.resolve_static("/etc/passwd", root) is None
