@@ -1,6 +1,10 @@
 """``meshslo demo``: a master on SQLite, a simulated cluster and an agent, all local.
 
 The three run as child processes with their output in ``<data-dir>/logs``.
+A few minutes in (``--incident-after``), the simulated ``identity/auth`` fails a
+quarter of its requests for ``--incident-duration``: its page fires within an
+alert round or two (``--alert-interval``) and resolves about a minute after the
+incident ends; ``--alertmanager-url`` delivers those alerts to an Alertmanager.
 The demo waits for the master to be ready, prints the dashboard URL, sets the
 objectives of ``deploy/slos.example.yaml`` once the agent's first snapshot
 arrived (on a database without targets of its own), and then watches:
@@ -23,8 +27,10 @@ from types import FrameType
 import httpx
 from pydantic import Field
 
+from adapters.simulator.incident import INCIDENT_WORKLOAD
 from entrypoints.children import Child
 from entrypoints.config import Duration, ProcessSettings, load_settings
+from entrypoints.simulate_cmd import OffOrDuration
 
 CLUSTER_ID = "demo"
 # The SLOs-as-code example (SPEC §10), written for this demo's simulated cluster.
@@ -49,6 +55,17 @@ class DemoSettings(ProcessSettings):
     demo_seed: int = Field(1, description="seed of the simulated cluster", json_schema_extra=_flag("--seed"))
     demo_start_timeout: Duration = Field(60.0, gt=0, description="how long to wait for the master",
                                          json_schema_extra=_flag("--start-timeout"))
+    demo_incident_after: OffOrDuration = Field(
+        240.0, description=f"{INCIDENT_WORKLOAD} starts failing this long after the start "
+                           "(0 or off: no incident)", json_schema_extra=_flag("--incident-after"))
+    demo_incident_duration: Duration = Field(360.0, gt=0, description="how long the incident lasts",
+                                             json_schema_extra=_flag("--incident-duration"))
+    demo_alert_interval: Duration = Field(15.0, gt=0, description="how often the master evaluates alerts",
+                                          json_schema_extra=_flag("--alert-interval"))
+    demo_alertmanager_url: str = Field(
+        "", description="Alertmanager base URL(s), comma-separated, the alerts are posted to (none: kept "
+                        "on the dashboard only)", json_schema_extra=_flag("--alertmanager-url"))
+
 
 
 def free_port(host: str) -> int:
@@ -90,12 +107,15 @@ class Demo:
         logs = data / "logs"
         self.simulator = Child("simulator", [
             "simulate", "--listen", f"127.0.0.1:{sim_port}", "--seed", str(settings.demo_seed),
-            "--routes-out", str(routes),
+            "--routes-out", str(routes), "--scrape-interval", interval,
+            "--incident-after", f"{settings.demo_incident_after:g}",
+            "--incident-duration", f"{settings.demo_incident_duration:g}",
         ], logs / "simulator.log")
         self.master = Child("master", [
             "master", "--database-url", f"sqlite:///{data / 'meshslo.db'}",
             "--listen", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "--aggregate-interval", "1m", "--status-interval", "15s",
+            "--alert-interval", f"{settings.demo_alert_interval:g}", *self._delivery_args(),
         ], logs / "master.log")
         self.agent = Child("agent", [
             "agent", "--cluster-id", CLUSTER_ID, "--master-url", self.url,
@@ -106,6 +126,12 @@ class Demo:
         ], logs / "agent.log")
         self.stop_requested = threading.Event()
         self.objectives_file = EXAMPLE_SLOS
+
+    def _delivery_args(self) -> list[str]:
+        if not self.settings.demo_alertmanager_url:
+            return []
+        # The alerts' links then open this demo's dashboard.
+        return ["--alertmanager-url", self.settings.demo_alertmanager_url, "--public-url", f"{self.url}/"]
 
     @property
     def children(self) -> list[Child]:

@@ -10,13 +10,23 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from adapters.simulator.faults import FaultPlanError, parse_fault_plan
+from adapters.simulator.incident import INCIDENT_WORKLOAD, schedule_incident
 from adapters.simulator.model import ClusterModel
 from adapters.simulator.server import SimulatorServer
-from entrypoints.config import ProcessSettings, load_settings
+from entrypoints.config import Duration, ProcessSettings, load_settings
+
+
+def _off_is_zero(value: Any) -> Any:
+    return 0 if isinstance(value, str) and value.strip().lower() == "off" else value
+
+
+# A duration where ``off`` reads as 0 (no incident).
+OffOrDuration = Annotated[Duration, BeforeValidator(_off_is_zero)]
 
 
 def _flag(name: str) -> dict[str, str]:
@@ -48,6 +58,15 @@ class SimulateSettings(ProcessSettings):
     sim_truth_history: int = Field(720, ge=1,
                                    description="steps whose truth is kept (older ones are dropped)",
                                    json_schema_extra=_flag("--truth-history"))
+
+    sim_incident_after: OffOrDuration = Field(
+        0.0, description=f"{INCIDENT_WORKLOAD} starts failing this long after the first scrape "
+                         "(0 or off: no incident)", json_schema_extra=_flag("--incident-after"))
+    sim_incident_duration: Duration = Field(
+        360.0, description="how long the incident lasts", json_schema_extra=_flag("--incident-duration"))
+    sim_scrape_interval: Duration = Field(
+        5.0, gt=0, description="expected time between scrapes: turns the incident's times into steps",
+        json_schema_extra=_flag("--scrape-interval"))
 
     @field_validator("sim_fault_plan")
     @classmethod
@@ -88,6 +107,8 @@ def run(argv: list[str]) -> int:
         controller_restart_every=settings.sim_controller_restart_every,
         traffic_scale=settings.sim_traffic_scale,
         history=settings.sim_truth_history,
+        incident=schedule_incident(settings.sim_incident_after, settings.sim_incident_duration,
+                                   settings.sim_scrape_interval),
     )
     if settings.sim_routes_out:
         write_routes(model, Path(settings.sim_routes_out))
@@ -106,6 +127,10 @@ def run(argv: list[str]) -> int:
     bound_host, bound_port = server.server_address[:2]
     print(f"meshslo simulate: serving http://{bound_host}:{bound_port}/metrics "
           f"(truth at /truth, seed {settings.sim_seed})", flush=True)
+    if model.incident is not None:
+        incident = model.incident
+        print(f"meshslo simulate: incident on {incident.workload} in steps {incident.first_step}-"
+              f"{incident.last_step} ({incident.failure_share:.0%} of its requests fail)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

@@ -25,6 +25,7 @@ import random
 from collections import deque
 from decimal import Decimal
 
+from adapters.simulator.incident import Incident, incident_outcomes
 from adapters.simulator.ingress import add_noise, ingress_series
 from adapters.simulator.scenario import (
     ADMIN_PORT,
@@ -78,6 +79,7 @@ class ClusterModel:
         warmup_steps: int = 3,
         history: int = 720,
         traffic_scale: float = 1.0,
+        incident: Incident | None = None,
     ) -> None:
         self.scenario = scenario or default_scenario()
         self.prefix = prefix
@@ -86,6 +88,7 @@ class ClusterModel:
         self.rollout_every = rollout_every
         self.controller_restart_every = controller_restart_every
         self.traffic_scale = traffic_scale
+        self.incident = incident
         self.step = 0
         self.first_observed: int | None = None
         self.last_observed: int | None = None
@@ -240,6 +243,12 @@ class ClusterModel:
             value *= shape.tail_factor
         return _quantise(min(value, 60_000.0), 0.125)
 
+    def _outcomes_of(self, workload: Workload) -> tuple[Outcome, ...]:
+        incident = self.incident
+        if incident is not None and incident.active(workload.id, self.step):
+            return incident_outcomes(workload.outcomes, incident.failure_share)
+        return workload.outcomes
+
     def _outcome(self, outcomes: tuple[Outcome, ...]) -> Outcome:
         return self.rng.choices(outcomes, weights=[o.weight for o in outcomes])[0]
 
@@ -278,7 +287,7 @@ class ClusterModel:
         base = source.base_labels
         port = workload.port if workload else "8080"
         shape = workload.latency if workload else Latency(5)
-        outcomes = workload.outcomes if workload else (Outcome("200", "success", 1),)
+        outcomes = self._outcomes_of(workload) if workload else (Outcome("200", "success", 1),)
         rate = workload.rate if workload else 3
         tls_share = workload.tls_share if workload else 0.0
         callers = self._callers.get(source.workload, []) if workload else []
@@ -346,7 +355,7 @@ class ClusterModel:
                       ("dst_namespace", callee.namespace), (f"dst_{callee.kind}", callee.name),
                       ("dst_service", callee.name), ("tls", "true"),
                       ("server_id", IDENTITY.format(sa=callee.name, ns=callee.namespace)))
-            shape, outcomes = callee.latency, callee.outcomes
+            shape, outcomes = callee.latency, self._outcomes_of(callee)
         hist = self._linkerd_histogram(source, target)
         eid = f"{source.workload}->{dst}"
         for _ in range(self._count(rate)):

@@ -75,3 +75,25 @@ def test_the_routes_file_reads_back_through_the_agents_file_source(tmp_path: Pat
     write_routes(model, path)
     assert list(StaticRouteSource(path).routes()) == list(model.scenario.routes)
     assert [p.name for p in path.parent.iterdir()] == ["routes.json"]  # no temporary left behind
+
+
+def test_the_demo_runs_an_incident_and_alerts_often(tmp_path: Path) -> None:
+    demo = Demo(DemoSettings(demo_data_dir=tmp_path, demo_port=18557, demo_interval="2s"))
+    simulator = demo.simulator.args
+    assert simulator[simulator.index("--incident-after") + 1] == "240"
+    assert simulator[simulator.index("--incident-duration") + 1] == "360"
+    assert simulator[simulator.index("--scrape-interval") + 1] == "2"
+    master = demo.master.args
+    assert master[master.index("--alert-interval") + 1] == "15"
+    assert "--alertmanager-url" not in master and "--public-url" not in master
+
+
+def test_the_demo_forwards_its_alerts_to_an_alertmanager_when_given(tmp_path: Path) -> None:
+    demo = Demo(DemoSettings(demo_data_dir=tmp_path, demo_port=18558, demo_alert_interval="5s",
+                             demo_alertmanager_url="http://127.0.0.1:9093", demo_incident_after="off"))
+    master = demo.master.args
+    assert master[master.index("--alertmanager-url") + 1] == "http://127.0.0.1:9093"
+    assert master[master.index("--public-url") + 1] == "http://127.0.0.1:18558/"
+    assert master[master.index("--alert-interval") + 1] == "5"
+    simulator = demo.simulator.args
+    assert simulator[simulator.index("--incident-after") + 1] == "0"
