@@ -25,6 +25,11 @@ def _starts(url: str) -> dict[tuple[str, str, int], str]:
             for a in active_alerts(url) if a["labels"].get("cluster") == CLUSTER}
 
 
+def _api_firing(master: Master) -> dict[str, int]:
+    return {a["labels"]["key"] + a["labels"]["burn_tier"]: a["started_at"]
+            for a in master.get("/api/v2/slo/alerts", state="firing")["alerts"]}
+
+
 def _round(ends_at: str) -> int:
     """The round a firing alert was sent in: endsAt is the evaluation time plus 4 intervals."""
     ends = int(datetime.fromisoformat(ends_at.replace("Z", "+00:00")).timestamp())
@@ -53,16 +58,16 @@ def test_restart_keeps_alerts_firing_and_two_masters_notify_each_round_once(
             load_scenario(first, int(time.time()))
             before = wait_until(lambda: (s := _starts(alertmanager)) and set(s) == EXPECTED and s, 30,
                                 "the alerts in Alertmanager", first.log)
-            api_before = {a["labels"]["key"] + a["labels"]["burn_tier"]: a["started_at"]
-                          for a in first.get("/api/v2/slo/alerts", state="firing")["alerts"]}
+            # The round posts to the receivers before it commits its state: wait for the store too.
+            api_before = wait_until(lambda: (a := _api_firing(first)) and len(a) == len(EXPECTED) and a, 30,
+                                    "the alerts in the master's store", first.log)
 
             first.stop()
             first = Master(tmp_path, database_url, *flags, "--alertmanager-url", alertmanager, name="first")
             seen = len(webhook.posts)
             wait_until(lambda: len(webhook.posts) >= seen + 2, 20, "two rounds after the restart", first.log)
             assert _starts(alertmanager) == before  # never resolved, never re-fired
-            api_after = {a["labels"]["key"] + a["labels"]["burn_tier"]: a["started_at"]
-                         for a in first.get("/api/v2/slo/alerts", state="firing")["alerts"]}
+            api_after = _api_firing(first)
             assert api_after == api_before
 
             second = Master(tmp_path, database_url, *flags, "--alertmanager-url", alertmanager, name="second")

@@ -73,7 +73,7 @@ def test_one_invalid_document_fails_the_file_and_nothing_is_written(tmp_path: Pa
 
 
 def test_an_invalid_openslo_document_fails_the_file_too(tmp_path: Path) -> None:
-    text = (DEPLOY / "openslo.example.yaml").read_text().replace("targetPercent: 99.5", "targetPercent: 150")
+    text = (DEPLOY / "openslo.example.yaml").read_text().replace("targetPercent: 90", "targetPercent: 150")
     api = FakeTargetsApi()
     run = Run(api)
     assert run.use_case.apply(write(tmp_path, text, "openslo.yaml")) == EXIT_INVALID
