@@ -78,9 +78,13 @@ def test_each_burn_fires_its_tiers_in_alertmanager_with_every_label(rig: tuple[M
         assert alert["generatorURL"] == annotations["dashboard"]
         if key == "shop/fast":
             assert annotations["burn_rate_long"] == "30.0"
-    # The API lists the same alerts with the same labels.
-    listed = master.get("/api/v2/slo/alerts", state="firing", cluster_id=CLUSTER)["alerts"]
-    assert sorted(_key(a["labels"]) for a in listed) == sorted(_key(a["labels"]) for a in alerts)
+    # The API lists the same alerts with the same labels (once the round that posted them committed).
+    want = sorted(_key(a["labels"]) for a in alerts)
+    listed = wait_until(
+        lambda: (found := master.get("/api/v2/slo/alerts", state="firing", cluster_id=CLUSTER)["alerts"])
+        and sorted(_key(a["labels"]) for a in found) == want and found,
+        30, "the alerts in the API", master.log)
+    assert sorted(_key(a["labels"]) for a in listed) == want
     assert {a["state"] for a in listed} == {"firing"}
     started = [a["started_at"] for a in listed]
     assert started == sorted(started, reverse=True)
@@ -121,7 +125,9 @@ def test_recovery_resolves_the_alerts_in_alertmanager(rig: tuple[Master, str, Pa
     master.post(recovery(int(time.time())))
     remaining = EXPECTED - {(t, k, tier) for (t, k, tier) in EXPECTED if k == "shop/fast"}
     wait_until(lambda: _fired(_ours(alertmanager)) == remaining, 30, "shop/fast to resolve", master.log)
-    resolved = master.get("/api/v2/slo/alerts", state="resolved", key="shop/fast")["alerts"]
+    resolved = wait_until(
+        lambda: (found := master.get("/api/v2/slo/alerts", state="resolved", key="shop/fast")["alerts"])
+        and len(found) == 4 and found, 30, "the resolved alerts in the API", master.log)
     assert {int(a["labels"]["burn_tier"]) for a in resolved} == {1, 2, 3, 4}
     assert all(a["resolved_at"] >= a["started_at"] for a in resolved)
 
