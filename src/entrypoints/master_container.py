@@ -27,6 +27,7 @@ from application.master.ingest import IngestUseCase
 from application.master.jobs import JobScheduler, ScheduledJob
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
+from application.master.warm_up import ReadCacheWarmUp
 from application.query.service import SloQueryService
 from domain.slo import Target
 from entrypoints.master_settings import MasterSettings
@@ -59,7 +60,6 @@ class MasterContainer(containers.DeclarativeContainer):
         clock=clock,
         allowed_clusters=settings.provided.allowed_clusters,
     )
-    readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator)
 
     # Background jobs, started by ``startup`` once the schema is migrated.
     stats_reader = providers.Singleton(SqlStatsReader, engine)
@@ -90,8 +90,6 @@ class MasterContainer(containers.DeclarativeContainer):
         providers.Factory(ScheduledJob, "cleaner", cleaner, settings.provided.cleanup_interval),
     )
     jobs = providers.Singleton(JobScheduler, scheduled_jobs, metrics=metrics, clock=clock)
-    # A new one per app lifespan; the app calls its start() and stop().
-    startup = providers.Factory(MasterStartup, schema_migrator, jobs)
 
     # Query API (``Provide["query_service"]`` in adapters.api.query).
     query_service = providers.Singleton(
@@ -102,3 +100,9 @@ class MasterContainer(containers.DeclarativeContainer):
         defaults=default_target,
         clock=clock,
     )
+
+    # Start-up and readiness: ready once migrated and the read cache is warm.
+    warm_up = providers.Singleton(ReadCacheWarmUp, query_service, clock=clock)
+    readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator, warm_up)
+    # A new one per app lifespan; the app calls its start() and stop().
+    startup = providers.Factory(MasterStartup, schema_migrator, jobs, warm_up=warm_up)

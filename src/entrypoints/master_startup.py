@@ -1,5 +1,10 @@
 """What the master does when its app starts and stops: migrate, then run the background jobs.
 
+Once the schema is in place the read cache is warmed (``application.master.warm_up``)
+before the app serves (or, when the migration had to wait for the database, in
+the migration thread, readiness waiting for it), so the first dashboard after a
+start is answered from a warm cache.
+
 A master that starts before its database answers stays up (not ready, ingest
 answering 503 so that agents spool) and keeps migrating in the background;
 the jobs start once the schema is in place, never against a missing one.
@@ -22,17 +27,31 @@ class BackgroundJobs(Protocol):
     def stop(self) -> None: ...
 
 
+class WarmUp(Protocol):
+    def run(self, stop: threading.Event | None = None) -> None: ...
+
+
+
 class MasterStartup:
     """One app lifespan: ``start()`` when it begins, ``stop()`` when it ends.
 
-    ``jobs`` is None where a test wants the API without background jobs;
-    ``migrate=False`` when the caller has already brought the schema up to date.
+    ``jobs`` is None where a test wants the API without background jobs, and in
+    the server processes of ``--workers N`` (the parent runs them);
+    ``migrate=False`` when the caller has already brought the schema up to date;
+    ``warm_up`` None to serve with a cold read cache.
     """
 
-    def __init__(self, migrator: SchemaMigrator, jobs: BackgroundJobs | None, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        migrator: SchemaMigrator,
+        jobs: BackgroundJobs | None,
+        migrate: bool = True,
+        warm_up: WarmUp | None = None,
+    ) -> None:
         self._migrator = migrator
         self._jobs = jobs
         self._migrate = migrate
+        self._warm_up = warm_up
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._jobs_started = False
@@ -49,11 +68,17 @@ class MasterStartup:
             self._thread.start()
             return
         self._start_jobs()
+        self._warm()
 
     def _migrate_then_start_jobs(self) -> None:
         if self._migrator.keep_trying(self._stop):
             log.info("database schema migrated")
             self._start_jobs()
+            self._warm()
+
+    def _warm(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.run(self._stop)
 
     def _start_jobs(self) -> None:
         with self._jobs_lock:
