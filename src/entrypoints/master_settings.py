@@ -40,6 +40,9 @@ class MasterSettings(ProcessSettings):
     )
     default_p95_ms: float = Field(300.0, gt=0, description="p95 latency target in ms where none is set")
     log_level: LogLevel = Field("info", description="debug, info, warning, error or critical")
+    workers: int = Field(
+        1, ge=1, le=64, description="server processes on one port (the jobs run once, in the parent)"
+    )
 
     @property
     def listen_address(self) -> tuple[str, int]:
