@@ -19,7 +19,9 @@ from collections.abc import Hashable, Sequence
 from operator import add, sub
 from typing import Any
 
-from domain.histogram import add_buckets
+from pydantic_core import from_json
+
+from domain.histogram import add_buckets, merge_buckets
 
 _NO_BUCKETS: dict[str, float] = {}
 
@@ -50,6 +52,15 @@ class RowSums:
         if not text or text == "{}":
             return
         self._add_buckets(key, json.loads(text), sign)
+
+    def add_bucket_texts(self, key: Hashable, texts: str, sign: int) -> None:
+        """Add many rows' bucket JSON at once, given comma-joined (as SQL's string aggregation gives them).
+
+        One JSON parse of the list and one merge per key: a week of hourly rows is
+        a hundred thousand bucket maps, which decoded and added one by one took seconds.
+        """
+        if texts:
+            self._add_buckets(key, merge_buckets(from_json("[" + texts + "]")), sign)
 
     def _add_buckets(self, key: Hashable, buckets: dict[str, float], sign: int) -> None:
         mine = self.buckets.get(key)
