@@ -62,6 +62,11 @@ class RowSums:
         if texts:
             self._add_buckets(key, merge_buckets(from_json("[" + texts + "]")), sign)
 
+    def add_bucket_text(self, key: Hashable, text: str, sign: int) -> None:
+        """Add one row's bucket JSON (a prefix extended by one snapshot: the common warm read)."""
+        if text and text != "{}":
+            self._add_buckets(key, from_json(text), sign)
+
     def _add_buckets(self, key: Hashable, buckets: dict[str, float], sign: int) -> None:
         mine = self.buckets.get(key)
         if mine is None:

@@ -111,9 +111,12 @@ def read_sums(
     if family.has_buckets:
         # The bucket maps of a key arrive joined in one string: one row per key, not per stored row.
         texts = _joined(connection, table.c.buckets)
-        joined = select(*key_columns, texts).where(*where, table.c.buckets != "{}")
+        joined = select(*key_columns, func.count(), texts).where(*where, table.c.buckets != "{}")
         for row in connection.execute(joined.group_by(*key_columns)):
-            acc.add_bucket_texts(tuple(row[:-1]), row[-1], 1)
+            if row[-2] == 1:
+                acc.add_bucket_text(tuple(row[:-2]), row[-1], 1)
+            else:
+                acc.add_bucket_texts(tuple(row[:-2]), row[-1], 1)
     return acc
 
 
