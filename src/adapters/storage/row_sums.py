@@ -14,7 +14,6 @@ it, so ``copy`` can be shallow.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from operator import add, sub
 from typing import Any
@@ -51,7 +50,7 @@ class RowSums:
         """Add one row's bucket JSON ``{"le": cumulative count}``."""
         if not text or text == "{}":
             return
-        self._add_buckets(key, json.loads(text), sign)
+        self._add_buckets(key, from_json(text), sign)
 
     def add_bucket_texts(self, key: Hashable, texts: str, sign: int) -> None:
         """Add many rows' bucket JSON at once, given comma-joined (as SQL's string aggregation gives them).
@@ -61,12 +60,6 @@ class RowSums:
         """
         if texts:
             self._add_buckets(key, merge_buckets(from_json("[" + texts + "]")), sign)
-
-    def add_bucket_text(self, key: Hashable, text: str, sign: int) -> None:
-        """Add one row's bucket JSON (a prefix extended by one snapshot: the common warm read)."""
-        if text and text != "{}":
-            self._add_buckets(key, from_json(text), sign)
-
     def _add_buckets(self, key: Hashable, buckets: dict[str, float], sign: int) -> None:
         mine = self.buckets.get(key)
         if mine is None:

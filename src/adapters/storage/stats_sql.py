@@ -113,8 +113,8 @@ def read_sums(
         texts = _joined(connection, table.c.buckets)
         joined = select(*key_columns, func.count(), texts).where(*where, table.c.buckets != "{}")
         for row in connection.execute(joined.group_by(*key_columns)):
-            if row[-2] == 1:
-                acc.add_bucket_text(tuple(row[:-2]), row[-1], 1)
+            if row[-2] == 1:  # a prefix extended by one snapshot, the usual warm read: nothing to merge
+                acc.add_buckets(tuple(row[:-2]), row[-1], 1)
             else:
                 acc.add_bucket_texts(tuple(row[:-2]), row[-1], 1)
     return acc
