@@ -5,14 +5,20 @@ domains of two backends): raw rows every ``--interval`` seconds for
 ``--raw-hours`` and hourly rows for ``--hourly-days``, bulk-inserted straight
 into the tables (the ingest path is measured by benchmarks/master_ingest.py),
 then times topology (1h, 24h, 7d), service detail (24h) and domains v2 (24h)
-through the query service, as the API handlers call it: the first (cold) call
-of each, then p50/p95 of calls whose window end moves one snapshot further
-each time, as an auto-refreshing dashboard asks.
+through the query service, as the API handlers call it: p50/p95 of calls
+whose window end moves one snapshot further each time, as an auto-refreshing
+dashboard asks (``--runs`` runs, each with a fresh reader whose first call is
+not timed). Then it starts a new ``meshslo master`` process on the filled
+database ``--starts`` times and times, over HTTP, the first request of each
+endpoint after the master reports ready (it warms its read cache before),
+then p95 of warm requests. Every figure is printed as a range over the runs,
+with the load average.
 
 The data ends 20 minutes into an hour, so every range has a partial hour at
 both ends. ``--current-hour stale`` leaves the newest hour's rollup behind
 its raw rows (as between two aggregator runs): that hour is then read from
-raw rows. Target: every p95 <= 300 ms on SQLite.
+raw rows. Targets: the first request of each endpoint after a start <= 500 ms,
+every warm p95 <= 150 ms.
 
     .venv/bin/python benchmarks/query.py                     # SQLite, full size
     .venv/bin/python benchmarks/query.py --raw-hours 6       # quicker fill
@@ -25,28 +31,33 @@ import argparse
 import json
 import os
 import random
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text  # noqa: E402
 
-from adapters.storage import schema
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
-from adapters.storage.stats_reader import SqlStatsReader
-from adapters.storage.status_repository import SqlStatusRepository
-from adapters.storage.target_repository import SqlTargetRepository
-from application.query.service import SloQueryService
+from adapters.storage import schema  # noqa: E402
+from adapters.storage.engine import make_engine  # noqa: E402
+from adapters.storage.migrate import upgrade_to_head  # noqa: E402
+from adapters.storage.stats_reader import SqlStatsReader  # noqa: E402
+from adapters.storage.status_repository import SqlStatusRepository  # noqa: E402
+from adapters.storage.target_repository import SqlTargetRepository  # noqa: E402
+from application.query.service import SloQueryService  # noqa: E402
 
 HOUR = 3600
 CLUSTER = "bench"
@@ -54,6 +65,8 @@ LINKERD_BOUNDS = ("1", "2", "3", "4", "5", "10", "20", "30", "40", "50", "100", 
                   "1000", "2000", "3000", "4000", "5000", "10000", "20000", "30000", "+Inf")
 TRAEFIK_BOUNDS = ("100", "300", "1200", "5000", "+Inf")
 BATCH = 20_000
+TARGET_FIRST_MS = 500.0
+TARGET_WARM_P95_MS = 150.0
 
 
 @dataclass(frozen=True)
@@ -272,24 +285,50 @@ def fill(engine: Engine, shape: Shape, end: int) -> dict[str, float]:
     return counts
 
 
-def measure(call: Callable[[int], Any], ends: list[int]) -> tuple[float, float, float]:
-    """Cold time of the first call, then p50/p95 of calls whose window end moves one snapshot at a time."""
-    started = time.perf_counter()
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def span(values: list[float], unit: str = " ms") -> str:
+    """A range over runs, ``12.3–14.5 ms`` (one figure when there was one run)."""
+    low, high = min(values), max(values)
+    if len(values) == 1 or round(low) == round(high):
+        return f"{low:.0f}{unit}"
+    return f"{low:.0f}–{high:.0f}{unit}"
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
+
+
+def service_cases(service: SloQueryService) -> list[tuple[str, Callable[[int], Any]]]:
+    ns, name = "ns7", "wl7"
+    return [
+        ("topology 1h", lambda end: service.topology(CLUSTER, end - HOUR, end)),
+        ("topology 24h", lambda end: service.topology(CLUSTER, end - 24 * HOUR, end)),
+        ("topology 7d", lambda end: service.topology(CLUSTER, end - 7 * 24 * HOUR, end)),
+        ("service detail 24h", lambda end: service.service_detail(CLUSTER, end - 24 * HOUR, end, ns, name)),
+        ("domains v2 24h", lambda end: service.domains(CLUSTER, end - 24 * HOUR, end)),
+    ]
+
+
+def warm_timings(call: Callable[[int], Any], ends: list[int]) -> list[float]:
+    """Calls whose window end moves one snapshot at a time, after one untimed call that fills the cache."""
     call(ends[0])
-    cold = (time.perf_counter() - started) * 1000
     timings = []
     for end in ends[1:]:
         started = time.perf_counter()
         call(end)
         timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return cold, statistics.median(timings), p95
+    return timings
 
 
-def run(engine: Engine, shape: Shape, repeat: int, label: str) -> bool:
+def run(engine: Engine, shape: Shape, args: argparse.Namespace, label: str, database_url: str) -> bool:
     # Data ends 20 minutes into an hour: partial hours at both ends of every range. Each timed call
     # moves the window end one snapshot forward, as a refreshing dashboard does.
+    repeat = args.repeat
     data_end = (int(time.time()) // HOUR) * HOUR + 20 * 60
     ends = [data_end - (repeat - k) * shape.interval for k in range(repeat + 1)]
     upgrade_to_head(engine)
@@ -298,25 +337,121 @@ def run(engine: Engine, shape: Shape, repeat: int, label: str) -> bool:
     hourly_rows = int(counts["service_hourly"] + counts["edge_hourly"] + counts["ingress_hourly"])
     print(f"[{label}] filled {raw_rows:,} raw rows ({shape.raw_hours:g} h every {shape.interval} s) and "
           f"{hourly_rows:,} hourly rows ({shape.hourly_days} d) in {counts['fill_seconds']:.1f} s; "
-          f"current hour {'stale (read from raw rows)' if shape.stale_current_hour else 'fresh'}")
-    reader = SqlStatsReader(engine)
-    service = SloQueryService(reader, SqlTargetRepository(engine), SqlStatusRepository(engine))
-    ns, name = "ns7", "wl7"
-    cases: list[tuple[str, Callable[[int], Any]]] = [
-        ("topology 1h", lambda end: service.topology(CLUSTER, end - HOUR, end)),
-        ("topology 24h", lambda end: service.topology(CLUSTER, end - 24 * HOUR, end)),
-        ("topology 7d", lambda end: service.topology(CLUSTER, end - 7 * 24 * HOUR, end)),
-        ("service detail 24h", lambda end: service.service_detail(CLUSTER, end - 24 * HOUR, end, ns, name)),
-        ("domains v2 24h", lambda end: service.domains(CLUSTER, end - 24 * HOUR, end)),
-    ]
+          f"current hour {'stale (read from raw rows)' if shape.stale_current_hour else 'fresh'}", flush=True)
     ok = True
-    for case_name, call in cases:
-        cold, p50, p95 = measure(call, ends)
-        verdict = "ok" if p95 <= 300 else "OVER 300 ms"
-        ok = ok and p95 <= 300
-        print(f"[{label}] {case_name:<20} cold {cold:8.1f} ms   p50 {p50:8.1f} ms   "
-              f"p95 {p95:8.1f} ms   {verdict}")
+    # Warm figures through the query service, as the API handlers call it: a fresh reader per run.
+    p50s: dict[str, list[float]] = {}
+    p95s: dict[str, list[float]] = {}
+    loads = []
+    for _ in range(args.runs):
+        loads.append(os.getloadavg()[0])
+        reader = SqlStatsReader(engine)
+        service = SloQueryService(reader, SqlTargetRepository(engine), SqlStatusRepository(engine))
+        for case_name, call in service_cases(service):
+            timings = warm_timings(call, ends)
+            p50s.setdefault(case_name, []).append(statistics.median(timings))
+            p95s.setdefault(case_name, []).append(percentile(timings, 0.95))
+    print(f"[{label}] warm, {args.runs} runs of {repeat} calls through the query service "
+          f"(load average {min(loads):.1f}–{max(loads):.1f}):")
+    for case_name in p50s:
+        worst = max(p95s[case_name])
+        ok = ok and worst <= TARGET_WARM_P95_MS
+        verdict = "ok" if worst <= TARGET_WARM_P95_MS else f"OVER {TARGET_WARM_P95_MS:.0f} ms"
+        print(f"[{label}]   {case_name:<20} p50 {span(p50s[case_name]):>12}   "
+              f"p95 {span(p95s[case_name]):>12}   {verdict}")
+    return after_start(database_url, args, label) and ok
+
+
+# Each endpoint the dashboard asks, over HTTP: the first request after a start, then warm ones.
+ENDPOINTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("topology 7d", "/api/v2/slo/mesh/topology", {"time_range": "7d"}),
+    ("topology 24h", "/api/v2/slo/mesh/topology", {"time_range": "24h"}),
+    ("topology 1h", "/api/v2/slo/mesh/topology", {"time_range": "1h"}),
+    ("service detail 24h", "/api/v2/slo/mesh/service/detail",
+     {"time_range": "24h", "namespace": "ns7", "name": "wl7"}),
+    ("domains v2 24h", "/api/v2/slo/domains/v2", {"time_range": "24h"}),
+    ("domain detail 24h", "/api/v2/slo/domains/detail", {"time_range": "24h", "domain": "d0.example.com"}),
+    ("domain history 24h", "/api/v2/slo/domains/history", {"time_range": "24h", "domain": "d0.example.com"}),
+    ("clusters", "/api/v2/clusters", {}),
+)
+
+
+def after_start(database_url: str, args: argparse.Namespace, label: str) -> bool:
+    """A new ``meshslo master`` on the filled database, ``args.starts`` times: first and warm requests."""
+    import httpx
+
+    first: dict[str, list[float]] = {}
+    warm: dict[str, list[float]] = {}
+    ready_s: list[float] = []
+    loads: list[float] = []
+    for _ in range(args.starts):
+        loads.append(os.getloadavg()[0])
+        with master_process(database_url, args.workers) as (url, seconds_to_ready):
+            ready_s.append(seconds_to_ready)
+            with httpx.Client(base_url=url, timeout=120) as client:
+                for case_name, path, params in ENDPOINTS:
+                    first.setdefault(case_name, []).append(_timed_get(client, path, params))
+                for case_name, path, params in ENDPOINTS:
+                    timings = [_timed_get(client, path, params) for _ in range(args.http_repeat)]
+                    warm.setdefault(case_name, []).append(percentile(timings, 0.95))
+    print(f"[{label}] after a `meshslo master` start ({args.starts} starts, --workers {args.workers}, "
+          f"load average {min(loads):.1f}–{max(loads):.1f}): ready after {span(ready_s, ' s')} "
+          f"(read cache warmed), then")
+    ok = True
+    for case_name in first:
+        good = max(first[case_name]) <= TARGET_FIRST_MS
+        ok = ok and good
+        verdict = "ok" if good else f"OVER {TARGET_FIRST_MS:.0f} ms"
+        print(f"[{label}]   {case_name:<20} first {span(first[case_name]):>12}   "
+              f"warm p95 over HTTP {span(warm[case_name]):>12}   {verdict}")
     return ok
+
+
+def _timed_get(client: Any, path: str, params: dict[str, str]) -> float:
+    started = time.perf_counter()
+    response = client.get(path, params=params)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
+    return elapsed
+
+
+@contextmanager
+def master_process(database_url: str, workers: int) -> Iterator[tuple[str, float]]:
+    """A new master on the database; yields its URL and the seconds it took to report ready."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHSLO_")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    # Keep every raw row (the data set is older than the default 48 h in part): the same data each start.
+    command = [sys.executable, "-m", "entrypoints.cli", "master", "--database-url", database_url,
+               "--listen", f"127.0.0.1:{port}", "--raw-retention", "60d", "--workers", str(workers),
+               "--log-level", "warning"]
+    with tempfile.TemporaryFile("w+") as log_file:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            while True:
+                if process.poll() is not None or time.perf_counter() - started > 600:
+                    log_file.seek(0)
+                    raise RuntimeError(f"master did not become ready:\n{log_file.read()}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            yield url, time.perf_counter() - started
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main() -> int:
@@ -329,7 +464,11 @@ def main() -> int:
     parser.add_argument("--raw-hours", type=float, default=48)
     parser.add_argument("--interval", type=int, default=30)
     parser.add_argument("--hourly-days", type=int, default=30)
-    parser.add_argument("--repeat", type=int, default=20, help="timed calls per case (after one cold call)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed calls per case and run")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the warm in-process measurement")
+    parser.add_argument("--starts", type=int, default=3, help="master process starts on the filled database")
+    parser.add_argument("--http-repeat", type=int, default=20, help="warm HTTP requests per endpoint, start")
+    parser.add_argument("--workers", type=int, default=1, help="--workers of the started masters")
     parser.add_argument("--current-hour", choices=("fresh", "stale"), default="stale")
     parser.add_argument("--sqlite-path", help="where to build the SQLite store (default: a temporary file)")
     parser.add_argument("--postgres", action="store_true", help="also run on a fresh PostgreSQL database")
@@ -348,14 +487,14 @@ def main() -> int:
                 if os.path.exists(stale):
                     os.remove(stale)
             engine = make_engine(f"sqlite:///{path}")
-            ok = run(engine, shape, args.repeat, "sqlite")
+            ok = run(engine, shape, args, "sqlite", f"sqlite:///{path}")
             engine.dispose()
     if args.postgres:
-        ok = _run_postgres(args.postgres_admin_url, shape, args.repeat) and ok
+        ok = _run_postgres(args.postgres_admin_url, shape, args) and ok
     return 0 if ok else 1
 
 
-def _run_postgres(admin_url: str, shape: Shape, repeat: int) -> bool:
+def _run_postgres(admin_url: str, shape: Shape, args: argparse.Namespace) -> bool:
     import psycopg
 
     name = f"meshslo_bench_{uuid.uuid4().hex[:10]}"
@@ -363,9 +502,10 @@ def _run_postgres(admin_url: str, shape: Shape, repeat: int) -> bool:
     with psycopg.connect(plain, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        engine = make_engine(f"{admin_url.rsplit('/', 1)[0]}/{name}")
+        url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        engine = make_engine(url)
         try:
-            return run(engine, shape, repeat, "postgresql")
+            return run(engine, shape, args, "postgresql", url)
         finally:
             engine.dispose()
     finally:

@@ -31,6 +31,7 @@ from application.master.jobs import JobScheduler, ScheduledJob
 from application.master.key_traffic import StitchedKeyTraffic
 from application.master.readiness import ReadinessCheck
 from application.master.status_checker import StatusChecker
+from application.master.warm_up import ReadCacheWarmUp
 from application.query.service import SloQueryService
 from domain.slo import Target
 from entrypoints import master_alerting
@@ -65,7 +66,6 @@ class MasterContainer(containers.DeclarativeContainer):
         clock=clock,
         allowed_clusters=settings.provided.allowed_clusters,
     )
-    readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator)
 
     # Background jobs, started by ``startup`` once the schema is migrated.
     stats_reader = providers.Singleton(SqlStatsReader, engine)
@@ -113,8 +113,6 @@ class MasterContainer(containers.DeclarativeContainer):
         providers.Factory(ScheduledJob, "alert_evaluator", alert_evaluator, settings.provided.alert_interval),
     )
     jobs = providers.Singleton(JobScheduler, scheduled_jobs, metrics=metrics, clock=clock)
-    # A new one per app lifespan; the app calls its start() and stop().
-    startup = providers.Factory(MasterStartup, schema_migrator, jobs)
 
     # Query API (``Provide["query_service"]`` in adapters.api.query).
     query_service = providers.Singleton(
@@ -127,3 +125,9 @@ class MasterContainer(containers.DeclarativeContainer):
         alerts=alert_repository,
         public_url=providers.Callable(operator.attrgetter("dashboard_url"), settings),
     )
+
+    # Start-up and readiness: ready once migrated and the read cache is warm.
+    warm_up = providers.Singleton(ReadCacheWarmUp, query_service, clock=clock)
+    readiness = providers.Singleton(ReadinessCheck, ingest_repository, schema_migrator, warm_up)
+    # A new one per app lifespan; the app calls its start() and stop().
+    startup = providers.Factory(MasterStartup, schema_migrator, jobs, warm_up=warm_up)

@@ -55,6 +55,9 @@ class MasterSettings(ProcessSettings):
         False, description="also alert on keys without a target, against the default availability over 30d")
     public_url: OptionalText = Field(
         None, description="the dashboard's public address, linked from alerts (default http://LISTEN/)")
+    workers: int = Field(
+        1, ge=1, le=64, description="server processes on one port (the jobs run once, in the parent)"
+    )
 
     @property
     def dashboard_url(self) -> str:

@@ -14,12 +14,13 @@ it, so ``copy`` can be shallow.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from operator import add, sub
 from typing import Any
 
-from domain.histogram import add_buckets
+from pydantic_core import from_json
+
+from domain.histogram import add_buckets, merge_buckets
 
 _NO_BUCKETS: dict[str, float] = {}
 
@@ -49,12 +50,24 @@ class RowSums:
         """Add one row's bucket JSON ``{"le": cumulative count}``."""
         if not text or text == "{}":
             return
-        self._add_buckets(key, json.loads(text), sign)
+        self._add_buckets(key, from_json(text), sign)
 
+    def add_bucket_texts(self, key: Hashable, texts: str, sign: int) -> None:
+        """Add many rows' bucket JSON at once, given comma-joined (as SQL's string aggregation gives them).
+
+        One JSON parse of the list and one merge per key: a week of hourly rows is
+        a hundred thousand bucket maps, which decoded and added one by one took seconds.
+        """
+        if texts:
+            self._add_buckets(key, merge_buckets(from_json("[" + texts + "]")), sign)
     def _add_buckets(self, key: Hashable, buckets: dict[str, float], sign: int) -> None:
         mine = self.buckets.get(key)
         if mine is None:
             self.buckets[key] = _signed(buckets, sign)
+        elif mine.keys() == buckets.keys():
+            # The usual case, the same bounds on both sides: one C-level pass instead of a loop per bound.
+            counts = map(add if sign > 0 else sub, mine.values(), map(buckets.__getitem__, mine))
+            self.buckets[key] = dict(zip(mine, counts, strict=True))
         else:
             merged = dict(mine)
             add_buckets(merged, buckets, sign)

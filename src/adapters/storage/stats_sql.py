@@ -109,9 +109,22 @@ def read_sums(
     for row in connection.execute(summed.where(*where).group_by(*key_columns)):
         acc.add_sums(tuple(row[:width]), tuple(row[width + 1:]), row[width], 1)
     if family.has_buckets:
-        for row in connection.execute(select(*key_columns, table.c.buckets).where(*where)):
-            acc.add_buckets(tuple(row[:-1]), row[-1], 1)
+        # The bucket maps of a key arrive joined in one string: one row per key, not per stored row.
+        texts = _joined(connection, table.c.buckets)
+        joined = select(*key_columns, func.count(), texts).where(*where, table.c.buckets != "{}")
+        for row in connection.execute(joined.group_by(*key_columns)):
+            if row[-2] == 1:  # a prefix extended by one snapshot, the usual warm read: nothing to merge
+                acc.add_buckets(tuple(row[:-2]), row[-1], 1)
+            else:
+                acc.add_bucket_texts(tuple(row[:-2]), row[-1], 1)
     return acc
+
+
+def _joined(connection: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column's texts of a group joined by commas (row order does not matter: they are summed)."""
+    if connection.dialect.name == "postgresql":
+        return func.string_agg(column, ",")
+    return func.group_concat(column, ",")
 
 
 def coverage_columns(is_raw: bool) -> tuple[Table, ColumnElement[Any], ColumnElement[Any]]:
