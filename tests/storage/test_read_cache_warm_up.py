@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from tests.storage.query_dataset import aggregate, assert_close, ingest, plain, random_snapshot, service_of
 
-from adapters.storage.engine import make_engine
-from adapters.storage.migrate import upgrade_to_head
 from application.master.readiness import ReadinessCheck
 from application.master.warm_up import ReadCacheWarmUp
 from application.query.service import SloQueryService
@@ -25,14 +21,6 @@ from application.query.service import SloQueryService
 H0 = 1_764_306_000
 CLUSTER = "prod-eu-1"
 STEP = 300
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    yield engine
-    engine.dispose()
 
 
 def _answers(service: SloQueryService, now: int) -> dict[str, Any]:
