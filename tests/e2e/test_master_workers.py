@@ -69,7 +69,7 @@ def test_two_workers_store_once_read_fresh_and_run_each_job_once(
         engine.dispose()
 
     assert stop_master(workers)
-    log = workers.log()
+    log = workers.output()
     assert log.count("Started server process") == 2, log
     for job in ("aggregator", "status_checker", "cleaner"):
         runs = re.findall(rf"background job {job} (?:done|failed)", log)
