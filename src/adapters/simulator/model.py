@@ -43,7 +43,7 @@ from adapters.simulator.scenario import (
 )
 from adapters.simulator.series import HistogramSeries, Labels
 from adapters.simulator.source import Source
-from adapters.simulator.truth import StepTruth, Truth, linkerd_bucket_keys, summarise
+from adapters.simulator.truth import StepTruth, Truth, linkerd_bucket_keys, truth_between
 from adapters.simulator.writer import ExpositionWriter
 from domain import families
 from domain.contract import INF_KEY
@@ -414,22 +414,9 @@ class ClusterModel:
         Defaults: from the first scrape the client received (its baseline), or
         the oldest step still kept, to the last scrape it received.
         """
-        oldest = self._steps[0][0] if self._steps else self.step + 1
-        if from_step is None and self.first_observed is not None:
-            from_step = max(self.first_observed, oldest - 1)
-        start = from_step
-        end = self.last_observed if to_step is None else to_step
-        if start is None or end is None:
-            start = end = self.step
-        if end < start:
-            raise ValueError(f"to_step ({end}) is before from_step ({start})")
-        if end > self.step:
-            raise ValueError(f"to_step ({end}) is beyond the latest step ({self.step})")
-        if start + 1 < oldest and end > start:
-            raise ValueError(f"steps before {oldest} are no longer kept")
-        steps = (t for step, t in self._steps if start < step <= end)
         keys = {"linkerd": linkerd_bucket_keys(LINKERD_BOUNDS_MS), **self._ingress_ms_keys}
-        return summarise(steps, start, end, keys)
+        return truth_between(self._steps, self.step, self.first_observed, self.last_observed, keys,
+                             from_step, to_step)
 
     def routes(self) -> list[dict[str, object]]:
         return [route.model_dump() for route in self.scenario.routes]

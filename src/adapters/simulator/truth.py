@@ -15,7 +15,7 @@ probes' time because nothing can separate it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +141,36 @@ def summarise(steps: Iterable[StepTruth], from_step: int, to_step: int,
     for item in (*workloads.values(), *backends.values()):
         item.setdefault("latency_buckets", {})
     return Truth(from_step, to_step, workloads, edges, backends)
+
+
+def truth_between(
+    kept: Sequence[tuple[int, StepTruth]],
+    latest: int,
+    first_observed: int | None,
+    last_observed: int | None,
+    keys: dict[str, list[str]],
+    from_step: int | None = None,
+    to_step: int | None = None,
+) -> Truth:
+    """Exact increments of the kept steps ``from_step+1 … to_step``.
+
+    Defaults: from the first scrape the client received (its baseline), or the
+    oldest step still kept, to the last scrape it received.
+    """
+    oldest = kept[0][0] if kept else latest + 1
+    if from_step is None and first_observed is not None:
+        from_step = max(first_observed, oldest - 1)
+    start = from_step
+    end = last_observed if to_step is None else to_step
+    if start is None or end is None:
+        start = end = latest
+    if end < start:
+        raise ValueError(f"to_step ({end}) is before from_step ({start})")
+    if end > latest:
+        raise ValueError(f"to_step ({end}) is beyond the latest step ({latest})")
+    if start + 1 < oldest and end > start:
+        raise ValueError(f"steps before {oldest} are no longer kept")
+    return summarise((t for step, t in kept if start < step <= end), start, end, keys)
 
 
 def linkerd_bucket_keys(bounds_ms: Iterable[float]) -> list[str]:
