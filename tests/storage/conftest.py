@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from tests.storage.stores import Store, open_store
 
 from adapters.storage.engine import make_engine
@@ -24,3 +24,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> Store:
     return open_store(engine)
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """The PostgreSQL database alone at the current schema, for what only several masters on
+    one server can show (locks); emptied afterwards like ``database_url``'s."""
+    engine = make_engine(postgres_url)
+    upgrade_to_head(engine)
+    yield engine
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+    engine.dispose()

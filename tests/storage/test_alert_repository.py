@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import Engine
 from tests.storage.snapshot_builders import ingress, route, service, snapshot
 from tests.storage.test_status_repository import store
@@ -75,10 +74,9 @@ def test_resolved_alerts_expire_like_status_history_and_firing_ones_stay(engine:
     assert repository.delete_resolved_before(TS) == 1
 
 
-def test_a_round_held_by_one_postgres_master_is_skipped_by_the_other(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has a single master: its rounds need no lock")
-    first, second = SqlAlertRepository(engine), SqlAlertRepository(engine)
+def test_a_round_held_by_one_postgres_master_is_skipped_by_the_other(postgres_engine: Engine) -> None:
+    # PostgreSQL only: SQLite has a single master, so its rounds need no lock.
+    first, second = SqlAlertRepository(postgres_engine), SqlAlertRepository(postgres_engine)
     holding, release = threading.Event(), threading.Event()
     seen: list[bool] = []
 
