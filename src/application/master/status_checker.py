@@ -94,14 +94,9 @@ def _merged(
 
 def domain_totals(backends: set[str], by_backend: dict[str, IngressTotals]) -> IngressTotals | None:
     """Merge a domain's backends; None when none of them had traffic."""
-    merged = IngressTotals()
-    seen = False
-    for backend in sorted(backends):  # a set: each backend counted once
-        totals = by_backend.get(backend)
-        if totals is not None:
-            merged.add(totals)
-            seen = True
-    return merged if seen else None
+    merged = _merged(domain_backends(backends, by_backend))
+    assert merged is None or isinstance(merged, IngressTotals)
+    return merged
 
 
 def domain_backends(backends: set[str], by_backend: dict[str, IngressTotals]) -> list[IngressTotals]:
