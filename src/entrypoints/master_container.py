@@ -58,6 +58,7 @@ class MasterContainer(containers.DeclarativeContainer):
         admin_token=settings.provided.admin_token,
     )
     max_body = providers.Callable(operator.attrgetter("max_body"), settings)
+    body_timeout = providers.Callable(operator.attrgetter("body_timeout"), settings)
 
     ingest_repository = providers.Singleton(SqlIngestRepository, engine)
     ingest_use_case = providers.Singleton(

@@ -32,6 +32,8 @@ class MasterSettings(ProcessSettings):
         default_factory=list, description="comma-separated cluster ids accepted (empty: any)"
     )
     max_body: ByteSize = _positive("8MiB", "largest body accepted")
+    body_timeout: Duration = _positive(
+        "10s", "time a request body may take to arrive after its headers (then 408, connection closed)")
     aggregate_interval: Duration = _positive("5m", "how often hourly rollups are rebuilt")
     status_interval: Duration = _positive("1m", "how often statuses are evaluated")
     cleanup_interval: Duration = _positive("1h", "how often retention is applied")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from adapters.api.auth import require_read_token
-from adapters.api.params import cluster_param, unprocessable
-from adapters.api.query import answer
+from adapters.api.http_errors import error_responses
+from adapters.api.params import cluster_param, enum_query, text_query, unprocessable
+from adapters.api.query import KEY_DOC, TYPE_DOC, answer
 from application.ports.query import QueryService
+from application.query.alerts import ALERT_STATES
+from domain.slo_windows import WINDOWS
+from domain.targets import TARGET_TYPES
 
-router = APIRouter(tags=["alerts"], dependencies=[Depends(require_read_token)])
+router = APIRouter(tags=["alerts"], dependencies=[Depends(require_read_token)],
+                   responses=error_responses(404, 422, 503))
 
 
 class AlertOut(BaseModel):
@@ -48,10 +53,10 @@ class BudgetResponse(BaseModel):
 @router.get("/api/v2/slo/alerts", response_model=AlertsResponse)
 @inject
 def alerts(
-    state: str = Query("all", description="firing, resolved or all"),
+    state: str = enum_query(ALERT_STATES, "all", "firing, resolved or all"),
     cluster_id: str | None = Depends(cluster_param),
-    target_type: str | None = Query(None, description="service or ingress"),
-    key: str | None = Query(None, description="target key: ns/name, a domain or a backend key"),
+    target_type: str | None = enum_query(TARGET_TYPES, None, TYPE_DOC),
+    key: str | None = text_query(None, "target key: " + KEY_DOC),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> AlertsResponse:
     """Burn-rate alerts, newest first, with the labels exactly as sent to the receivers."""
@@ -62,9 +67,9 @@ def alerts(
 @router.get("/api/v2/slo/budget", response_model=BudgetResponse)
 @inject
 def budget(
-    target_type: str = Query(..., description="service or ingress"),
-    key: str = Query(..., description="target key: ns/name, a domain or a backend key"),
-    window: str | None = Query(None, description="1d, 7d, 28d, 30d, week or month (default: every target)"),
+    target_type: str = enum_query(TARGET_TYPES, ..., TYPE_DOC),
+    key: str = text_query(..., "target key: " + KEY_DOC),
+    window: str | None = enum_query(WINDOWS, None, "1d, 7d, 28d, 30d, week or month (default: every target)"),
     cluster_id: str | None = Depends(cluster_param),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> BudgetResponse:

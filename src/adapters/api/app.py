@@ -16,6 +16,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from adapters.api import docs, health, ingest
+from adapters.api.body_deadline import BodyDeadline
+from adapters.api.http_errors import install_error_handlers
+from adapters.api.openapi import install_document
 from application.ports.storage import StorageUnavailable
 
 # Every module of these packages that uses ``Provide[...]`` gets the container's providers.
@@ -59,10 +62,12 @@ def create_app(container: Any) -> FastAPI:
         **docs.APP_OPTIONS,
     )
     app.state.container = container
+    install_error_handlers(app)
     app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+    app.add_middleware(BodyDeadline, seconds=container.body_timeout())
     for router in _routers():
         app.include_router(router)
-    _document_contract(app)
+    install_document(app, container.api_tokens())
     return app
 
 
@@ -70,15 +75,3 @@ async def _storage_unavailable(_request: Request, error: Exception) -> JSONRespo
     """503 with one line naming the database; the storage adapter logged the outage once."""
     return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
 
-
-def _document_contract(app: FastAPI) -> None:
-    """Add the snapshot contract's models to the OpenAPI document (the ingest body refers to them)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(ingest.contract_schemas())
-        return app.openapi_schema  # type: ignore[return-value]
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -14,7 +14,8 @@ import hmac
 from dataclasses import dataclass
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import Depends, Header, HTTPException, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import HTTPBearer
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +59,21 @@ def check_token(expected: str | None, authorization: str | None, realm: str) -> 
         raise _unauthorised(realm, presented)
 
 
+# Bearer security schemes, one per token, so that the OpenAPI document names on each operation
+# the token it checks (adapters.api.openapi turns them into what this master's settings require).
+# They check nothing themselves (``auto_error=False``): the functions here compare the tokens.
+INGEST_SCHEME = HTTPBearer(scheme_name="ingest", auto_error=False)
+READ_SCHEME = HTTPBearer(scheme_name="read", auto_error=False)
+ADMIN_SCHEME = HTTPBearer(scheme_name="admin", auto_error=False)
+
+
 @inject
 def require_read_token(
-    authorization: str | None = Header(default=None),
+    request: Request,
+    _documented: object = Security(READ_SCHEME),
     tokens: ApiTokens = Depends(Provide["api_tokens"]),
 ) -> None:
+    authorization = request.headers.get("authorization")
     if tokens.admin_token and token_matches(tokens.admin_token, bearer_token(authorization)):
         return
     check_token(tokens.read_token, authorization, "meshslo-read")
@@ -70,10 +81,12 @@ def require_read_token(
 
 @inject
 def require_admin_token(
-    authorization: str | None = Header(default=None),
+    request: Request,
+    _documented: object = Security(ADMIN_SCHEME),
     tokens: ApiTokens = Depends(Provide["api_tokens"]),
 ) -> None:
     """Writes: the admin token when one is set (a read token is refused), else as reads."""
+    authorization = request.headers.get("authorization")
     if not tokens.admin_token:
         check_token(tokens.read_token, authorization, "meshslo-read")
         return

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from adapters.api.auth import require_read_token
 from adapters.web.routes import SECURITY_HEADERS
 
-# Passed to FastAPI(): its CDN-backed pages are replaced by the routes below.
-APP_OPTIONS: dict[str, Any] = {"docs_url": None, "redoc_url": None, "swagger_ui_oauth2_redirect_url": None}
+# Passed to FastAPI(): its CDN-backed pages and its open /openapi.json are replaced by the
+# routes below, which need the read token when one is set (the document names every operation
+# and the tokens each needs). The start-up script and the vendored Swagger UI files are the same
+# for every master and reveal nothing: they stay open, like the dashboard's static files.
+APP_OPTIONS: dict[str, Any] = {
+    "docs_url": None, "redoc_url": None, "swagger_ui_oauth2_redirect_url": None, "openapi_url": None,
+}
 
 VENDOR = "static/vendor/swagger-ui"
 
@@ -51,9 +57,14 @@ HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/docs", response_class=HTMLResponse)
+@router.get("/docs", response_class=HTMLResponse, dependencies=[Depends(require_read_token)])
 def docs_page() -> HTMLResponse:
     return HTMLResponse(PAGE, headers=HEADERS)
+
+
+@router.get("/openapi.json", dependencies=[Depends(require_read_token)])
+def openapi_document(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/docs/start.js")

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from adapters.api.auth import require_read_token
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.readiness import ReadinessCheck
 
@@ -28,7 +29,15 @@ async def readyz(readiness: ReadinessCheck = Depends(Provide["readiness"])) -> J
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics", summary="The master's own Prometheus metrics")
+# /metrics names every cluster that reported: a read like the query API (Prometheus sends the
+# token with ``authorization: {type: Bearer, credentials_file: ...}`` in its scrape config).
+@router.get(
+    "/metrics",
+    summary="The master's own Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    dependencies=[Depends(require_read_token)],
+)
 @inject
 def metrics(registry_owner: MasterMetrics = Depends(Provide["metrics"])) -> Response:
     return Response(generate_latest(registry_owner.registry), media_type=CONTENT_TYPE_LATEST)

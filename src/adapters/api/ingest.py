@@ -12,13 +12,14 @@ import time
 import zlib
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Security, status
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from adapters.api.auth import ApiTokens, check_token
+from adapters.api.auth import INGEST_SCHEME, ApiTokens, check_token
 from adapters.api.errors import describe_validation_error, nul_character_path
+from adapters.api.http_errors import error_responses
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
 from application.ports.ingest import SnapshotOutOfRange
@@ -28,6 +29,8 @@ from domain.contract import SLOSnapshot
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["ingest"])
+
+SNAPSHOT_PATH = "/agent/snapshot"
 
 # The body is read by hand (size limit, gzip) rather than declared as a parameter, so its
 # schema is given to OpenAPI explicitly; ``contract_schemas`` supplies the referenced models.
@@ -95,16 +98,20 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
 
 
 @router.post(
-    "/agent/snapshot",
+    SNAPSHOT_PATH,
     summary="Store one agent snapshot",
-    responses={
-        401: {"description": "missing or wrong ingest token"},
-        403: {"description": "cluster not in the allow-list"},
-        413: {"description": "body (decompressed, when gzip) larger than --max-body"},
-        415: {"description": "content encoding other than gzip"},
-        422: {"description": "invalid snapshot; the message names the field"},
-        503: {"description": "the database is unavailable (or storing failed): retry later"},
-    },
+    # The handler checks the token itself (it counts a refusal); the scheme only documents it,
+    # with its 401, when a token is set (adapters.api.openapi).
+    dependencies=[Security(INGEST_SCHEME)],
+    responses=error_responses(
+        400, 403, 408, 413, 415, 422, 503,
+        s400="the client went away before the body ended, or the body is malformed",
+        s403="cluster not in the allow-list (--allowed-clusters)",
+        s413="body (decompressed, when gzip) larger than --max-body",
+        s415="content encoding other than gzip",
+        s422="invalid snapshot; the message names the field",
+        s503="the database is unavailable (or storing failed): retry later",
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -8,9 +8,11 @@ explicitly. Every invalid value is a 422 whose message says what was wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import Depends, HTTPException, Query
@@ -41,26 +43,70 @@ class InvalidParameter(ValueError):
     pass
 
 
+# What an instant may look like, exactly as the OpenAPI document states it (``INSTANT_SCHEMA``):
+# unix seconds (digits, an optional fraction) or an RFC 3339 date-time with its offset.
+_UNIX_SECONDS = r"^[0-9]{1,12}(\.[0-9]{1,9})?$"
+_RFC_3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+    re.ASCII,
+)
+INSTANT_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "string", "pattern": _UNIX_SECONDS},
+                                            {"type": "string", "format": "date-time"}]}
+# Something other than blanks (every handler strips names, and refuses what is then empty).
+NOT_BLANK: dict[str, Any] = {"pattern": r"\S"}
+
+
+def enum_query(values: Iterable[str], default: str | None, description: str) -> Any:
+    """A query parameter documented with its allowed values (the handler or service refuses others
+    with its own message, so the document only states them)."""
+    return Query(default, description=description, json_schema_extra={"enum": list(values)})
+
+
+def text_query(default: str | None, description: str) -> Any:
+    """A name, key or domain: documented as not blank, which the handler checks."""
+    return Query(default, description=description, json_schema_extra=NOT_BLANK)
+
+
+def instant_query(description: str) -> Any:
+    return Query(None, description=description, json_schema_extra=INSTANT_SCHEMA)
+
+
 def parse_instant(text: str, name: str) -> int:
     """Unix seconds (``1764312030``, fractions allowed) or RFC 3339 with an offset, as unix seconds."""
-    value = text.strip()
-    try:
-        number = float(value)
-    except ValueError:
-        number = None
-    if number is not None:
-        if not math.isfinite(number) or number < 0:
+    if re.fullmatch(_UNIX_SECONDS, text):
+        number = float(text)
+        if not math.isfinite(number):
             raise InvalidParameter(f"{name} must be a non-negative unix time, got {text!r}")
         return int(number)
-    try:
-        moment = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
+    shape = _RFC_3339.fullmatch(text)
+    if shape is None and _is_float(text):
+        raise InvalidParameter(
+            f"{name} must be a non-negative unix time in plain digits (such as 1764312030), got {text!r}")
+    if shape is None:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9:.]+", text):
+            raise InvalidParameter(f"{name} needs a UTC offset (for example 'Z' or '+01:00'), got {text!r}")
         raise InvalidParameter(
             f"{name} must be unix seconds or an RFC 3339 time such as 2026-11-28T06:00:00Z, got {text!r}"
-        ) from None
-    if moment.tzinfo is None:
-        raise InvalidParameter(f"{name} needs a UTC offset (for example 'Z' or '+01:00'), got {text!r}")
-    return int(moment.timestamp())
+        )
+    try:
+        # Python reads at most microseconds: a longer fraction is cut, as RFC 3339 allows.
+        fraction = shape.group(1) or ""
+        normal = text.replace(fraction, fraction[:7]).upper() if fraction else text.upper()
+        moment = datetime.fromisoformat(normal.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise InvalidParameter(f"{name}: {text!r} is not a valid date-time ({error})") from None
+    seconds = moment.timestamp()
+    if seconds < 0:
+        raise InvalidParameter(f"{name} must not be before 1970-01-01T00:00:00Z, got {text!r}")
+    return int(seconds)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_window(time_range: str | None, start: str | None, end: str | None, now: float) -> TimeWindow:
@@ -76,7 +122,7 @@ def resolve_window(time_range: str | None, start: str | None, end: str | None, n
         if last - first > MAX_RANGE_SECONDS:
             raise InvalidParameter(f"the window may span at most {MAX_RANGE_SECONDS // 86400} days")
         return TimeWindow(first, last)
-    chosen = DEFAULT_TIME_RANGE if time_range is None else time_range.strip()
+    chosen = DEFAULT_TIME_RANGE if time_range is None else time_range
     length = TIME_RANGES.get(chosen)
     if length is None:
         raise InvalidParameter(f"time_range must be one of {', '.join(TIME_RANGES)}, got {time_range!r}")
@@ -88,16 +134,17 @@ def unprocessable(message: str) -> HTTPException:
     return HTTPException(status_code=422, detail=message)
 
 
-_TIME_RANGE = "15m, 1h, 6h, 24h (or 1d), 7d or 30d back from now"
-_START = "Window start (exclusive): unix seconds or RFC 3339"
-_END = "Window end (inclusive): unix s or RFC 3339; default now"
+_TIME_RANGE = "15m, 1h, 6h, 24h (or 1d), 7d or 30d back from now; not with start/end"
+_START = ("Window start (exclusive): unix seconds or RFC 3339, not before 1970; before end, at most 90 days "
+          "before it; not with time_range")
+_END = "Window end (inclusive): unix s or RFC 3339; needs start; default now"
 
 
 @inject
 def time_window(
-    time_range: str | None = Query(None, description=_TIME_RANGE),
-    start: str | None = Query(None, description=_START),
-    end: str | None = Query(None, description=_END),
+    time_range: str | None = enum_query(TIME_RANGES, None, _TIME_RANGE),
+    start: str | None = instant_query(_START),
+    end: str | None = instant_query(_END),
     clock: Callable[[], float] = Depends(Provide["clock"]),
 ) -> TimeWindow:
     return _window_or_422(time_range, start, end, clock())
@@ -105,9 +152,9 @@ def time_window(
 
 @inject
 def optional_time_window(
-    time_range: str | None = Query(None, description=_TIME_RANGE + "; default: no bound"),
-    start: str | None = Query(None, description=_START),
-    end: str | None = Query(None, description=_END),
+    time_range: str | None = enum_query(TIME_RANGES, None, _TIME_RANGE + "; default: no bound"),
+    start: str | None = instant_query(_START),
+    end: str | None = instant_query(_END),
     clock: Callable[[], float] = Depends(Provide["clock"]),
 ) -> TimeWindow | None:
     """Like ``time_window``, for endpoints that read everything when no window is given."""
@@ -124,8 +171,8 @@ def _window_or_422(time_range: str | None, start: str | None, end: str | None, n
 
 
 def cluster_param(
-    cluster_id: str | None = Query(
-        None, description="Cluster to read; may be omitted while only one cluster has reported"
+    cluster_id: str | None = text_query(
+        None, "Cluster to read; may be omitted while only one cluster has reported"
     ),
 ) -> str | None:
     if cluster_id is not None and not cluster_id.strip():

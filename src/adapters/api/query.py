@@ -6,22 +6,23 @@ answer; every route requires the read token when one is configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
 from adapters.api.auth import require_admin_token, require_read_token
-from adapters.api.errors import field_path
+from adapters.api.http_errors import error_responses
 from adapters.api.params import (
     TimeWindow,
     cluster_param,
+    enum_query,
+    instant_query,
     optional_instant,
     optional_time_window,
+    text_query,
     time_window,
     unprocessable,
 )
@@ -49,12 +50,16 @@ from application.query.errors import (
     QueryError,
     UnknownCluster,
 )
+from domain.slo_windows import WINDOWS
+from domain.targets import TARGET_TYPES
 
-router = APIRouter(
-    tags=["query"],
-    dependencies=[Depends(require_read_token)],
-    responses={503: {"description": "the database is unavailable; the message names it"}},
-)
+# 401 (and 403 for writes) is documented with the security schemes when a token is set
+# (adapters.api.openapi); each route lists the refusals its query can give.
+router = APIRouter(tags=["query"], dependencies=[Depends(require_read_token)], responses=error_responses(503))
+READ_ERRORS = error_responses(404, 422)
+TYPE_DOC = "service or ingress"
+KEY_DOC = "namespace/name, domain or ns-svc-port"
+SINCE_DOC = "Changes at or after this time (unix s or RFC 3339); not with a window"
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -87,7 +92,7 @@ def _required(value: str, name: str) -> str:
     return value.strip()
 
 
-@router.get("/api/v2/slo/mesh/topology", response_model=TopologyResponse)
+@router.get("/api/v2/slo/mesh/topology", response_model=TopologyResponse, responses=READ_ERRORS)
 @inject
 def topology(
     cluster_id: str | None = Depends(cluster_param),
@@ -97,11 +102,11 @@ def topology(
     return _as(TopologyResponse, answer(lambda: service.topology(cluster_id, window.start, window.end)))
 
 
-@router.get("/api/v2/slo/mesh/service/detail", response_model=ServiceDetailResponse)
+@router.get("/api/v2/slo/mesh/service/detail", response_model=ServiceDetailResponse, responses=READ_ERRORS)
 @inject
 def service_detail(
-    namespace: str = Query(..., description="Workload namespace"),
-    name: str = Query(..., description="Workload name (deployment, statefulset or daemonset)"),
+    namespace: str = text_query(..., "Workload namespace"),
+    name: str = text_query(..., "Workload name (deployment, statefulset or daemonset)"),
     cluster_id: str | None = Depends(cluster_param),
     window: TimeWindow = Depends(time_window),
     service: QueryService = Depends(Provide["query_service"]),
@@ -111,7 +116,7 @@ def service_detail(
     return _as(ServiceDetailResponse, view)
 
 
-@router.get("/api/v2/slo/domains/v2", response_model=DomainsResponse)
+@router.get("/api/v2/slo/domains/v2", response_model=DomainsResponse, responses=READ_ERRORS)
 @inject
 def domains(
     cluster_id: str | None = Depends(cluster_param),
@@ -121,10 +126,10 @@ def domains(
     return _as(DomainsResponse, answer(lambda: service.domains(cluster_id, window.start, window.end)))
 
 
-@router.get("/api/v2/slo/domains/detail", response_model=DomainDetailResponse)
+@router.get("/api/v2/slo/domains/detail", response_model=DomainDetailResponse, responses=READ_ERRORS)
 @inject
 def domain_detail(
-    domain: str = Query(..., description="Domain (host) as routed by the ingress"),
+    domain: str = text_query(..., "Domain (host) as routed by the ingress"),
     cluster_id: str | None = Depends(cluster_param),
     window: TimeWindow = Depends(time_window),
     service: QueryService = Depends(Provide["query_service"]),
@@ -134,10 +139,10 @@ def domain_detail(
     return _as(DomainDetailResponse, view)
 
 
-@router.get("/api/v2/slo/domains/history", response_model=DomainHistoryResponse)
+@router.get("/api/v2/slo/domains/history", response_model=DomainHistoryResponse, responses=READ_ERRORS)
 @inject
 def domain_history(
-    domain: str = Query(..., description="Domain (host) as routed by the ingress"),
+    domain: str = text_query(..., "Domain (host) as routed by the ingress"),
     cluster_id: str | None = Depends(cluster_param),
     window: TimeWindow = Depends(time_window),
     service: QueryService = Depends(Provide["query_service"]),
@@ -147,43 +152,15 @@ def domain_history(
     return _as(DomainHistoryResponse, view)
 
 
-@router.get("/api/v2/slo/targets", response_model=TargetsResponse)
+@router.get("/api/v2/slo/targets", response_model=TargetsResponse, responses=READ_ERRORS)
 @inject
 def list_targets(
     cluster_id: str | None = Depends(cluster_param),
-    target_type: str | None = Query(None, description="service or ingress"),
+    target_type: str | None = enum_query(TARGET_TYPES, None, TYPE_DOC),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> TargetsResponse:
     records = answer(lambda: service.list_targets(cluster_id, target_type))
     return TargetsResponse(targets=[_as(TargetOut, record) for record in records])
-
-
-class _TargetBodyRoute(APIRoute):
-    """A refused ``PUT`` body answers 422 with one string naming each field first, as the target
-    rules' own refusals do (the objectives contract), not FastAPI's list of error objects."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as error:
-                raise unprocessable(body_problems(error.errors())) from None
-
-        return route
-
-
-def body_problems(errors: Sequence[Any]) -> str:
-    """``alerting: Input should be a valid boolean; key: Field required``."""
-    problems = []
-    for item in errors:
-        location = tuple(item.get("loc", ()))
-        inside = location[1:] if location[:1] == ("body",) else location
-        if item.get("type") == "json_invalid":
-            inside = ()
-        problems.append(f"{field_path(inside)}: {item.get('msg', 'invalid')}")
-    return "; ".join(problems)
 
 
 @inject
@@ -202,17 +179,17 @@ def upsert_target(
 
 
 router.add_api_route("/api/v2/slo/targets", upsert_target, methods=["PUT"], response_model=TargetOut,
-                     dependencies=[Depends(require_admin_token)], route_class_override=_TargetBodyRoute)
+                     dependencies=[Depends(require_admin_token)], responses=error_responses(404, 408, 422))
 
 
-@router.delete("/api/v2/slo/targets", response_model=TargetDeleted,
+@router.delete("/api/v2/slo/targets", response_model=TargetDeleted, responses=READ_ERRORS,
                dependencies=[Depends(require_admin_token)])
 @inject
 def delete_target(
     cluster_id: str | None = Depends(cluster_param),
-    target_type: str | None = Query(None, description="service or ingress"),
-    key: str | None = Query(None, description="namespace/name, domain or ns-svc-port"),
-    window: str | None = Query(None, description="the target's window"),
+    target_type: str | None = enum_query(TARGET_TYPES, None, TYPE_DOC),
+    key: str | None = text_query(None, KEY_DOC + "; required"),
+    window: str | None = enum_query(WINDOWS, None, "the target's window; required"),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> TargetDeleted:
     kind = _required(target_type or "", "target_type")
@@ -222,14 +199,14 @@ def delete_target(
     return TargetDeleted(deleted=deleted)
 
 
-@router.get("/api/v2/slo/status-history", response_model=StatusHistoryResponse)
+@router.get("/api/v2/slo/status-history", response_model=StatusHistoryResponse, responses=READ_ERRORS)
 @inject
 def status_history(
     cluster_id: str | None = Depends(cluster_param),
-    target_type: str | None = Query(None, description="service or ingress"),
-    key: str | None = Query(None, description="namespace/name, domain or ns-svc-port"),
-    since: str | None = Query(None, description="Changes at or after this time (unix s or RFC 3339)"),
-    limit: int = Query(100, description="At most this many changes, newest first (1–1000)"),
+    target_type: str | None = enum_query(TARGET_TYPES, None, TYPE_DOC),
+    key: str | None = Query(None, description=KEY_DOC),
+    since: str | None = instant_query(SINCE_DOC),
+    limit: int = Query(100, ge=1, le=1000, description="At most this many changes, newest first"),
     window: TimeWindow | None = Depends(optional_time_window),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> StatusHistoryResponse:

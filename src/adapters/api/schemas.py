@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from application.query.shaping import finite
+from domain.targets import TARGET_TYPES, TARGET_WINDOWS
 
 
 class _Out(BaseModel):
@@ -269,6 +270,13 @@ class TargetsResponse(_Out):
     targets: list[TargetOut]
 
 
+# The target rules (domain.target_rules) check these with their own messages; the document states them.
+_TYPES: dict[str, Any] = {"enum": list(TARGET_TYPES)}
+_WINDOWS: dict[str, Any] = {"enum": list(TARGET_WINDOWS)}
+_PERCENT: dict[str, Any] = {"exclusiveMinimum": 0, "exclusiveMaximum": 100}
+_POSITIVE: dict[str, Any] = {"exclusiveMinimum": 0}
+
+
 class TargetIn(BaseModel):
     """Body of ``PUT /api/v2/slo/targets``; ``cluster_id`` may be omitted when one cluster exists.
 
@@ -279,17 +287,23 @@ class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     cluster_id: str | None = None
-    target_type: str = Field(description="service (key ns/name) or ingress (key: domain or ns-svc-port)")
-    key: str
-    window: str = Field(default="1d", description=_WINDOWS_TEXT)
+    target_type: str = Field(
+        description="service (key ns/name) or ingress (key: domain or ns-svc-port)", json_schema_extra=_TYPES)
+    key: str = Field(description="As the cluster reported it; no leading or trailing blanks",
+                     json_schema_extra={"pattern": r"^\S(.*\S)?$"})
+    window: str = Field(default="1d", description=_WINDOWS_TEXT, json_schema_extra=_WINDOWS)
     availability_target: float | None = Field(
-        default=None, description="Percent, 0 < value < 100; null: no availability objective")
+        default=None, description="Percent, 0 < value < 100; null: no availability objective",
+        json_schema_extra=_PERCENT)
     p95_target_ms: float | None = Field(
-        default=None, description="Status warning threshold, milliseconds > 0; null: the master's default")
+        default=None, description="Status warning threshold, milliseconds > 0; null: the master's default",
+        json_schema_extra=_POSITIVE)
     latency_threshold_ms: float | None = Field(
-        default=None, description="Latency objective threshold, milliseconds > 0 (with latency_target)")
+        default=None, description="Latency objective threshold, milliseconds > 0 (with latency_target)",
+        json_schema_extra=_POSITIVE)
     latency_target: float | None = Field(
-        default=None, description="Percent of requests within latency_threshold_ms, 0 < value < 100")
+        default=None, description="Percent of requests within latency_threshold_ms, 0 < value < 100",
+        json_schema_extra=_PERCENT)
     alerting: bool = Field(default=True, description="Burn-rate alerts for this target's objectives")
 
 

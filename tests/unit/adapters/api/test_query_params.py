@@ -21,7 +21,8 @@ NOW = 1_764_312_030.7
     [
         ("1764312030", 1_764_312_030),
         ("1764312030.9", 1_764_312_030),  # fractions are cut to whole seconds
-        (" 0 ", 0),
+        ("0", 0),
+        ("2025-11-28t06:40:30.123456789Z", 1_764_312_030),  # RFC 3339 allows a lower-case t, any fraction
         ("2025-11-28T06:40:30Z", 1_764_312_030),
         ("2025-11-28T06:40:30z", 1_764_312_030),
         ("2025-11-28T07:40:30+01:00", 1_764_312_030),
@@ -41,6 +42,12 @@ def test_instants(text: str, expected: int) -> None:
         ("-1", "non-negative"),
         ("inf", "non-negative"),
         ("nan", "non-negative"),
+        # Exactly what the OpenAPI document states: no blanks, exponents or dates without seconds.
+        (" 0 ", "non-negative unix time in plain digits"),
+        ("1e9", "non-negative unix time in plain digits"),
+        ("2025-11-28T06:40Z", "start must be unix seconds or an RFC 3339 time"),
+        ("2025-13-28T06:40:30Z", "not a valid date-time"),
+        ("1969-12-31T23:59:59Z", "not be before 1970"),
     ],
 )
 def test_bad_instants(text: str, message: str) -> None:

@@ -1,0 +1,79 @@
+"""Request bodies must arrive within a deadline (``--body-timeout``): slow senders are cut.
+
+uvicorn waits for a body as long as bytes keep trickling in, so 500 clients sending a
+byte every 2 s hold 500 connections (and their handlers) open for ever. This ASGI
+middleware wraps ``receive`` for every route: the whole body must have arrived within
+the deadline counted from the moment the request's headers were complete, else the
+route's read raises ``BodyTimeout`` (an HTTP 408 answered with ``Connection: close``,
+so uvicorn closes the connection). A route that answers without reading its body (a
+refused token, a GET with a body) answers with ``Connection: close`` too: uvicorn
+would otherwise keep reading the unread body into a kept-alive connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyTimeout(HTTPException):
+    """The body did not arrive in time; an ``HTTPException`` so that every route (FastAPI's body
+    parsing re-raises these as they are) answers it with its status and headers."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            status_code=408,
+            detail=f"the request body did not arrive within {seconds:g} s (--body-timeout)",
+            headers={"Connection": "close"},
+        )
+
+
+def _declares_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+class BodyDeadline:
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _declares_body(scope):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        body_complete = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_complete
+            if body_complete:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(self.seconds) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_complete = True
+            return message
+
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_complete:
+                message = _with_connection_close(message)
+            await send(message)
+
+        await self.app(scope, timed_receive, closing_send)
+
+
+def _with_connection_close(message: Message) -> dict[str, Any]:
+    headers = [(name, value) for name, value in message.get("headers", ()) if name.lower() != b"connection"]
+    return {**message, "headers": [*headers, (b"connection", b"close")]}
