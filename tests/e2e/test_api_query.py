@@ -239,7 +239,7 @@ def test_clusters(client: TestClient) -> None:
 
 
 def test_openapi_documents_the_query_api(client: TestClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    paths = client.get("/openapi.json", headers=AUTH).json()["paths"]
     for path in ("/api/v2/slo/mesh/topology", "/api/v2/slo/mesh/service/detail", "/api/v2/slo/domains/v2",
                  "/api/v2/slo/domains/detail", "/api/v2/slo/domains/history", "/api/v2/slo/targets",
                  "/api/v2/slo/status-history", "/api/v2/clusters"):

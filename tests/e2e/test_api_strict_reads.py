@@ -40,7 +40,7 @@ def test_history_points_without_snapshots_are_null(client: TestClient) -> None:
 
 
 def test_openapi_says_history_rates_may_be_null(client: TestClient) -> None:
-    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    schemas = client.get("/openapi.json", headers=AUTH).json()["components"]["schemas"]
     for model in ("ServiceHistoryPoint", "DomainHistoryPoint"):
         for field in ("rps", "p95", "error_rate", "availability"):
             assert {"type": "null"} in schemas[model]["properties"][field]["anyOf"], (model, field)

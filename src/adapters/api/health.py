@@ -6,6 +6,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.api.auth import require_read_token
@@ -15,12 +16,18 @@ from application.master.readiness import ReadinessCheck
 router = APIRouter(tags=["health"])
 
 
+class Readiness(BaseModel):
+    status: str = Field(description="ready, or unavailable (with 503)")
+    detail: str | None = Field(default=None, description="Why the master is not ready")
+
+
 @router.get("/healthz", summary="Liveness: the process answers")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database is reachable")
+@router.get("/readyz", summary="Readiness: the database is reachable", response_model=Readiness,
+            responses={503: {"model": Readiness, "description": "the database is unreachable or unmigrated"}})
 @inject
 async def readyz(readiness: ReadinessCheck = Depends(Provide["readiness"])) -> JSONResponse:
     problem = await run_in_threadpool(readiness.problem)

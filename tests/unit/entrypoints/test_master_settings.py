@@ -35,3 +35,17 @@ def test_hourly_retention_may_not_be_shorter_than_raw() -> None:
     assert error["loc"] == ("hourly_retention",)
     assert "--raw-retention" in error["msg"]
     assert MasterSettings(raw_retention="48h", hourly_retention="2d").hourly_retention == 2 * 86400
+
+
+def test_body_timeout_has_a_flag_an_environment_variable_and_a_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from entrypoints.config import load_settings
+
+    assert MasterSettings().body_timeout == 10
+    assert load_settings(MasterSettings, ["--body-timeout", "2.5s"], "meshslo master").body_timeout == 2.5
+    monkeypatch.setenv("MESHSLO_BODY_TIMEOUT", "1m")
+    assert load_settings(MasterSettings, [], "meshslo master").body_timeout == 60
+    with pytest.raises(ValidationError) as caught:
+        MasterSettings(body_timeout="0s")
+    assert caught.value.errors()[0]["loc"] == ("body_timeout",)
