@@ -60,6 +60,8 @@ def alerts(
     service: QueryService = Depends(Provide["query_service"]),
 ) -> AlertsResponse:
     """Burn-rate alerts, newest first, with the labels exactly as sent to the receivers."""
+    if key is not None and not key.strip():
+        raise unprocessable("key must not be empty")
     found = answer(lambda: service.alerts(state, cluster_id, target_type, key))
     return AlertsResponse(alerts=[AlertOut.model_validate(a, from_attributes=True) for a in found])
 

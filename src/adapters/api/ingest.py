@@ -40,10 +40,18 @@ _CONTRACT_REF = "#/components/schemas/" + _CONTRACT_PREFIX + "{model}"
 _SNAPSHOT_SCHEMA = SLOSnapshot.model_json_schema(ref_template=_CONTRACT_REF)
 
 
+# The key rule of ``domain.contract.validate_bucket_key`` as JSON Schema: a number's text or +Inf.
+_BUCKET_KEY = {"pattern": r"^(\+Inf|[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)$"}
+
+
 def contract_schemas() -> dict[str, object]:
     """The contract's models, for the OpenAPI document's ``components.schemas``."""
     schemas = {_CONTRACT_PREFIX + name: schema for name, schema in _SNAPSHOT_SCHEMA.get("$defs", {}).items()}
     schemas[_CONTRACT_PREFIX + "SLOSnapshot"] = {k: v for k, v in _SNAPSHOT_SCHEMA.items() if k != "$defs"}
+    for schema in schemas.values():
+        buckets = schema.get("properties", {}).get("latency_buckets") if isinstance(schema, dict) else None
+        if isinstance(buckets, dict):
+            buckets.setdefault("propertyNames", _BUCKET_KEY)
     return schemas
 
 

@@ -179,7 +179,8 @@ def upsert_target(
 
 
 router.add_api_route("/api/v2/slo/targets", upsert_target, methods=["PUT"], response_model=TargetOut,
-                     dependencies=[Depends(require_admin_token)], responses=error_responses(404, 408, 422))
+                     dependencies=[Depends(require_admin_token)],
+                     responses=error_responses(400, 404, 408, 422))
 
 
 @router.delete("/api/v2/slo/targets", response_model=TargetDeleted, responses=READ_ERRORS,
@@ -187,14 +188,14 @@ router.add_api_route("/api/v2/slo/targets", upsert_target, methods=["PUT"], resp
 @inject
 def delete_target(
     cluster_id: str | None = Depends(cluster_param),
-    target_type: str | None = enum_query(TARGET_TYPES, None, TYPE_DOC),
-    key: str | None = text_query(None, KEY_DOC + "; required"),
-    window: str | None = enum_query(WINDOWS, None, "the target's window; required"),
+    target_type: str = enum_query(TARGET_TYPES, ..., TYPE_DOC),
+    key: str = text_query(..., KEY_DOC),
+    window: str = enum_query(WINDOWS, ..., "the target's window"),
     service: QueryService = Depends(Provide["query_service"]),
 ) -> TargetDeleted:
-    kind = _required(target_type or "", "target_type")
-    name = _required(key or "", "key")
-    span = _required(window or "", "window")
+    kind = _required(target_type, "target_type")
+    name = _required(key, "key")
+    span = _required(window, "window")
     deleted = answer(lambda: service.delete_target(cluster_id, kind, name, span))
     return TargetDeleted(deleted=deleted)
 
