@@ -12,7 +12,7 @@ touch. Negative cases are left exactly as generated: the master must refuse all 
 from __future__ import annotations
 
 import itertools
-import math
+from decimal import Decimal
 from typing import Any
 
 from adapters.api.params import InvalidParameter, resolve_window
@@ -49,39 +49,55 @@ def fit_target(body: dict[str, Any], reported: dict[str, str]) -> None:
         body["availability_target"] = 99.0
 
 
+# Counts are kept below this, so that no sum of a snapshot's counts for one row passes the 10**12 a
+# stored count may reach (the limit is on each count; the sums are refused at storing, with 422).
+_SMALL = 10**7
+_COUNT_FIELDS = ("delta", "request_delta", "failure_delta", "latency_count", "tls_request_delta",
+                 "total_request_delta")
+
+
+def _small_counts(item: dict[str, Any]) -> None:
+    for name in _COUNT_FIELDS:
+        if isinstance(item.get(name), int | float):
+            item[name] = int(item[name]) % _SMALL
+    if isinstance(item.get("latency_sum"), float):
+        item["latency_sum"] = min(item["latency_sum"], 1e300)  # a row's sum must stay finite
+    for request in item.get("requests", []):
+        _small_counts(request)
+
+
 def _fit_histogram(item: dict[str, Any]) -> None:
+    """At most 64 keys, each bound once (``10`` and ``1e1`` are one), ``+Inf`` among them."""
     buckets = item.get("latency_buckets")
     if not isinstance(buckets, dict) or not buckets:
         return
-    by_bound: dict[float, tuple[str, int]] = {}
-    for key, count in buckets.items():
-        bound = math.inf if key == "+Inf" else float(key)
-        if math.isfinite(bound) or key == "+Inf":  # "1e999" is a number's text, yet no finite bound
-            by_bound.setdefault(bound, (key, count))
-    ordered = sorted(by_bound.items())[:63]
-    # Cumulative: each bound counts at least what the ones below it do; +Inf counts them all.
-    running = 0
     fitted: dict[str, int] = {}
-    for bound, (key, count) in ordered:
-        if bound == math.inf:
+    bounds: set[Decimal] = set()
+    for key, count in buckets.items():
+        if key == "+Inf" or len(fitted) >= 63:
             continue
-        running = max(running, count)
-        fitted[key] = running
-    fitted["+Inf"] = max(running, item.get("latency_count", 0))
+        bound = Decimal(key)
+        if bound not in bounds:
+            bounds.add(bound)
+            fitted[key] = int(count) % _SMALL
+    fitted["+Inf"] = int(buckets.get("+Inf", 0)) % _SMALL
     item["latency_buckets"] = fitted
-    item["latency_count"] = fitted["+Inf"]
 
 
 def fit_snapshot(body: dict[str, Any], now: float) -> None:
-    """A recent 30 s window of its own; parts at most their wholes; histograms cumulative with +Inf."""
+    """A recent 30 s window of its own; counts whose sums fit; parts at most their wholes; histograms
+    with each bound once and ``+Inf``."""
     data = body["slo_data"]
     data["timestamp"] = int(now) - 60 * next(_SNAPSHOT_SLOTS)
     data["window_start"] = data["timestamp"] - 30
     for edge in data.get("edges", []):
+        _small_counts(edge)
         edge["failure_delta"] = min(edge.get("failure_delta", 0), edge.get("request_delta", 0))
     for service in data.get("services", []):
+        _small_counts(service)
         service["tls_request_delta"] = min(service.get("tls_request_delta", 0),
                                            service.get("total_request_delta", 0))
         _fit_histogram(service)
     for ingress in data.get("ingress", []):
+        _small_counts(ingress)
         _fit_histogram(ingress)

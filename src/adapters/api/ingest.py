@@ -55,6 +55,16 @@ def contract_schemas() -> dict[str, object]:
     return schemas
 
 
+# The rules the JSON Schema of the body cannot state; each refusal is a 422 naming the field.
+_RULES = """The body is the snapshot contract (SPEC §3), as JSON, optionally gzip-encoded.
+Beyond its schema: `window_start` before `timestamp`, a window of at most 24 h, a `timestamp` at most
+10 minutes ahead of the master's clock and within the raw retention; parts at most their wholes
+(`tls_request_delta` <= `total_request_delta`, `failure_delta` <= `request_delta`); each bucket bound
+once (`10` and `1e1` are one), at most 64 keys, `+Inf` among them; the counts of one workload, edge or
+backend summed within 10**12; no string holding NUL (`\\u0000`); and no window overlapping one
+already stored for the cluster (409), unless it is the identical re-send (200, duplicate)."""
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -108,6 +118,7 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
 @router.post(
     SNAPSHOT_PATH,
     summary="Store one agent snapshot",
+    description=_RULES,
     # The handler checks the token itself (it counts a refusal); the scheme only documents it,
     # with its 401, when a token is set (adapters.api.openapi).
     dependencies=[Security(INGEST_SCHEME)],

@@ -178,7 +178,13 @@ def upsert_target(
     return _as(TargetOut, record)
 
 
+_UPSERT_RULES = """Beyond the schema (each refusal a 422 naming the field): a `service` key is
+`namespace/name`; the key is one the cluster reported (a workload, a routed domain or a backend key);
+`latency_threshold_ms` and `latency_target` go together; at least one objective is set; `cluster_id`
+may be left out only while one cluster has reported."""
+
 router.add_api_route("/api/v2/slo/targets", upsert_target, methods=["PUT"], response_model=TargetOut,
+                     summary="Create or replace a target", description=_UPSERT_RULES,
                      dependencies=[Depends(require_admin_token)],
                      responses=error_responses(400, 404, 408, 422))
 
