@@ -91,8 +91,19 @@ def run(argv: list[str]) -> int:
 
     app = build_app(settings)
     _tune_garbage_collector()
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False,
+                http=_http_protocol(settings))
     return 0
+
+
+def _http_protocol(settings: MasterSettings) -> Any:
+    """uvicorn's h11 server with a deadline for request headers (``--body-timeout`` bounds the body
+    once the headers are in: ``adapters.api.body_deadline``)."""
+    from functools import partial
+
+    from adapters.api.header_deadline import HeaderDeadlineProtocol
+
+    return partial(HeaderDeadlineProtocol, header_timeout=settings.body_timeout)
 
 
 def _run_workers(settings: MasterSettings) -> int:
@@ -113,7 +124,7 @@ def _run_workers(settings: MasterSettings) -> int:
     try:
         uvicorn.run(
             "entrypoints.master_cmd:worker_app", factory=True, workers=settings.workers, host=host, port=port,
-            log_level=settings.log_level, access_log=False,
+            log_level=settings.log_level, access_log=False, http=_http_protocol(settings),
         )
     finally:
         startup.stop()

@@ -46,26 +46,27 @@ def _request_head(method: str, path: str, token: str, length: int) -> bytes:
 
 
 class SlowSender(threading.Thread):
-    """Sends the head at once, then one body byte every ``TRICKLE_EVERY`` s until the server answers
-    or closes; records what came back and how long the connection lived."""
+    """Sends ``first`` at once, then one byte every ``TRICKLE_EVERY`` s until the server answers or
+    closes; records what came back and how long the connection lived (from after ``first``)."""
 
-    def __init__(self, port: int, method: str, path: str, token: str) -> None:
+    def __init__(self, port: int, method: str, path: str, token: str, first: bytes | None = None) -> None:
         super().__init__(daemon=True)
-        self.port, self.method, self.path, self.token = port, method, path, token
+        self.port = port
+        self.first = _request_head(method, path, token, 10_000) if first is None else first
         self.answer = b""
         self.closed_after: float | None = None
 
     def run(self) -> None:
-        started = time.monotonic()
         with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
-            sock.sendall(_request_head(self.method, self.path, self.token, 10_000))
+            sock.sendall(self.first)
+            started = time.monotonic()
             sock.settimeout(TRICKLE_EVERY)
             while time.monotonic() - started < 30:
                 try:
                     chunk = sock.recv(65536)
                 except TimeoutError:
                     try:
-                        sock.sendall(b" ")
+                        sock.sendall(b"x")
                     except OSError:  # the server closed while we were waiting
                         break
                     continue
@@ -122,6 +123,25 @@ def test_a_route_that_does_not_read_its_body_answers_and_closes(master: tuple[st
         sender.join(20)
         assert _status(sender.answer) == code, sender.answer[:300]
         assert sender.closed_after is not None and sender.closed_after < 1.5
+
+
+def test_headers_that_never_end_are_cut_at_the_deadline_too(master: tuple[str, int]) -> None:
+    """uvicorn alone waits for headers as long as bytes come: a new connection and a kept-alive one
+    whose next request's headers trickle are both answered 408 and closed."""
+    url, port = master
+    fresh = SlowSender(port, "", "", "", first=b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    answered = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    kept_alive = SlowSender(port, "", "", "", first=answered + b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+    for sender in (fresh, kept_alive):
+        sender.start()
+    for sender in (fresh, kept_alive):
+        sender.join(30)
+        assert sender.closed_after is not None and sender.closed_after < BODY_TIMEOUT + TRICKLE_EVERY + 2
+        assert sender.closed_after >= BODY_TIMEOUT - 0.5
+    assert _status(fresh.answer) == 408, fresh.answer
+    first, _, rest = kept_alive.answer.partition(b"HTTP/1.1 408")
+    assert _status(first) == 200 and rest, kept_alive.answer
+    assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
 
 
 def _raw_get(port: int, raw_path: str) -> bytes:
