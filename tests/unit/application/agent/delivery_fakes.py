@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.ports.agent import DeliveryError, ScrapeError
+from application.ports.agent import DeliveryError, ScrapeError, SnapshotTooLarge
 from application.ports.delivery import SpoolError
 from domain.agent.stats import CollectStats
 from domain.contract import ServiceMetrics, ServiceRequests, SLOData, SLOSnapshot
@@ -28,7 +28,8 @@ def make_snapshot(timestamp: int, delta: int = 1, cluster_id: str = "c1", window
 class FakeMasterClient:
     """Records what it took, once per timestamp like the real master (``repeats`` counts
     the re-sends it ignored). ``down`` makes every send a retryable failure;
-    ``refuse`` holds timestamps answered with a permanent 4xx."""
+    ``refuse`` holds timestamps answered with a permanent 4xx; ``max_json_bytes``
+    is the client's size limit (None: none)."""
 
     def __init__(self) -> None:
         self.down = False
@@ -38,8 +39,15 @@ class FakeMasterClient:
         self.repeats = 0
         self.attempts = 0
         self.on_send: Callable[[SLOSnapshot], None] | None = None
+        self.max_json_bytes: int | None = None
+
+    def check_size(self, snapshot: SLOSnapshot) -> None:
+        size = len(snapshot.model_dump_json())
+        if self.max_json_bytes is not None and size > self.max_json_bytes:
+            raise SnapshotTooLarge(f"snapshot is {size} bytes of JSON, over the limit of {self.max_json_bytes}")
 
     def send(self, snapshot: SLOSnapshot) -> None:
+        self.check_size(snapshot)
         self.attempts += 1
         if self.on_send is not None:
             self.on_send(snapshot)
