@@ -42,9 +42,9 @@ class FakeMasterClient:
         self.max_json_bytes: int | None = None
 
     def check_size(self, snapshot: SLOSnapshot) -> None:
-        size = len(snapshot.model_dump_json())
-        if self.max_json_bytes is not None and size > self.max_json_bytes:
-            raise SnapshotTooLarge(f"snapshot is {size} bytes of JSON, over the limit of {self.max_json_bytes}")
+        size, limit = len(snapshot.model_dump_json()), self.max_json_bytes
+        if limit is not None and size > limit:
+            raise SnapshotTooLarge(f"snapshot is {size} bytes of JSON, over the limit of {limit}")
 
     def send(self, snapshot: SLOSnapshot) -> None:
         self.check_size(snapshot)
