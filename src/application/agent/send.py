@@ -103,14 +103,23 @@ class SendUseCase:
         return self.durable
 
     def deliver(self, snapshot: SLOSnapshot, now: float | None = None) -> Outcome:
-        """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain."""
+        """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain.
+
+        One over the size limit is dropped first: queued, it would only be refused later, and
+        until then hold a place in the spool.
+        """
+        try:
+            self._client.check_size(snapshot)
+        except SnapshotTooLarge as error:
+            self._reject(snapshot, error)
+            return Outcome.TOO_LARGE
         if self.backlog == 0:
             try:
                 self._client.send(snapshot)
             except DeliveryError as error:
                 if not error.retryable:
                     self._reject(snapshot, error)
-                    return Outcome.REJECTED
+                    return Outcome.TOO_LARGE if isinstance(error, SnapshotTooLarge) else Outcome.REJECTED
                 self._note_failure(error)
                 return self._enqueue(snapshot)
             self._note_sent(now)
