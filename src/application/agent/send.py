@@ -97,6 +97,14 @@ class SendUseCase:
             f"{counters.last_error}; {counters.last_spool_error}"
         )
 
+    def admits(self, snapshot: SLOSnapshot) -> bool:
+        """Whether ``snapshot`` is within the size limit (``deliver`` drops it otherwise)."""
+        try:
+            self._client.check_size(snapshot)
+        except SnapshotTooLarge:
+            return False
+        return True
+
     def secure_backlog(self) -> bool:
         """Move snapshots held in memory to the spool if it can take them now; True when all are on disk."""
         self._move_memory_to_spool()

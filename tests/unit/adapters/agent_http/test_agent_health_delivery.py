@@ -104,6 +104,9 @@ def test_an_oversize_snapshot_is_dropped_counted_and_the_counters_move_on(agent:
     master.max_json_bytes = 10
     agent.cycle()  # this interval is too large: dropped, not spooled
     assert len(agent.spool) == 0 and agent.rig.sender.backlog == 0
+    # The state moved on past it, and does not keep it for a restart to re-deliver.
+    saved = agent.rig.store.saved[-1]
+    assert saved["pending"] is None and saved["collect"] == agent.rig.collector.export_state()
     master.max_json_bytes = None
     agent.cycle()
     first, second = master.taken
