@@ -45,9 +45,9 @@ KEEPALIVE_EXPIRY = 2.0
 STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 # Measured on a 2,000-pod snapshot (708 KiB of JSON, benchmarks/snapshot_gzip.py): level 1
 # gives 112 KiB in 5 ms of CPU, level 6 84 KiB in 12 ms, level 9 80 KiB in 34 ms. Level 6 is
-# a quarter smaller than 1 for 7 ms more per interval (0.02 % of a core at 30 s, well under 1 %
-# of the cycle's own CPU); 9 triples the time for 5 % more. Inflating costs the master the same
-# at any level. Too small a difference to be worth a setting.
+# a quarter smaller than 1 for 7 ms more per interval (0.6 % of that cycle's 1.1 s of CPU,
+# 0.02 % of a core at 30 s); 9 triples the time for 5 % less. Inflating costs the master about
+# 2 ms at any level. Too small a difference to be worth a setting.
 GZIP_LEVEL = 6
 # The master's default --max-body, which limits the decompressed body.
 DEFAULT_MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
