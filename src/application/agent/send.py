@@ -86,7 +86,7 @@ class SendUseCase:
     def stranded(self) -> str | None:
         """Why snapshots can currently be neither delivered nor spooled, or None while either works.
 
-        True from the moment a snapshot the master did not take also failed to reach the spool,
+        Set from the moment a snapshot the master did not take also failed to reach the spool,
         until the master takes one again or what waits in memory is secured on disk.
         """
         if self.durable or self.counters.last_attempt_ok is not False:
