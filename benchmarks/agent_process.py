@@ -30,6 +30,7 @@ before and after.
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
 import os
@@ -122,6 +123,8 @@ def start_servers(directory: Path, recorder: Recorder) -> tuple[ThreadingHTTPSer
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             now = time.monotonic()
+            if self.headers.get("Content-Encoding") == "gzip":  # as the agent sends them
+                body = gzip.decompress(body)
             timestamp = json.loads(body)["slo_data"]["timestamp"]
             with recorder.arrived:
                 recorder.arrivals.append((now, agent_cpu(recorder.pid), timestamp))

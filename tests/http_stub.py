@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -22,3 +23,10 @@ class StubHandler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, document: Any) -> None:
         self.send_body(status, json.dumps(document).encode())
+
+    def read_body(self) -> bytes:
+        """The request body, inflated when it came gzipped (as the agent's snapshots do)."""
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Encoding", "").strip().lower() == "gzip":
+            return gzip.decompress(body)
+        return body

@@ -116,6 +116,7 @@ class AgentContainer(containers.DeclarativeContainer):
         timeout=providers.Callable(master_timeout, settings),
         policy=providers.Callable(RetryPolicy.for_interval, settings.provided.interval),
         interrupt=stop,
+        max_snapshot_bytes=settings.provided.max_snapshot_bytes,
     )
     spool = providers.Singleton(DiskSpool, settings.provided.spool_dir, settings.provided.spool_max)
     state_store = providers.Singleton(make_state_store, settings)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from entrypoints.config import CommaList, Duration, ProcessSettings
+from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
 from entrypoints.listen import parse_listen
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -45,6 +45,11 @@ class AgentSettings(ProcessSettings):
     )
     flush_timeout: Duration = Field(
         30.0, ge=0, description="with --cycles, how long to keep flushing the spool before giving up"
+    )
+    max_snapshot_bytes: ByteSize = Field(
+        "8MiB", gt=0, validate_default=True,
+        description="largest snapshot sent, as JSON before gzip; a larger one is dropped and counted "
+        "(its interval is lost). Keep it at most the master's --max-body",
     )
     routes: str = Field("kubernetes", description="where routes come from: kubernetes, file:PATH or none")
     spool_dir: str = Field("./spool", description="directory of snapshots waiting for the master")

@@ -100,14 +100,16 @@ class FakeMaster(_Server):
         self.refuse = refuse
         self.requests = 0
         self.taken: list[dict[str, Any]] = []
+        self.encodings: list[str | None] = []  # each request's Content-Encoding
         self.lock = threading.Lock()
         master = self
 
         class Handler(StubHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.read_body()
                 with master.lock:
                     master.requests += 1
+                    master.encodings.append(self.headers.get("Content-Encoding"))
                     status = master.refuse(master.requests) if self.path == "/agent/snapshot" else 404
                     if status is None:
                         master.taken.append(json.loads(body))

@@ -187,7 +187,7 @@ def test_help_lists_every_documented_flag() -> None:
                  "--metric-prefix", "--exclude-namespaces", "--admin-port", "--probe-compensation",
                  "--no-probe-compensation", "--interval", "--scrape-timeout", "--cycles", "--routes",
                  "--spool-dir", "--spool-max", "--state-file", "--listen", "--flush-timeout",
-                 "--config"):
+                 "--max-snapshot-bytes", "--config"):
         assert flag in result.stdout, flag
     for env in ("MESHSLO_CLUSTER_ID", "MESHSLO_AGENT_LISTEN", "MESHSLO_PROBE_COMPENSATION"):
         assert env in result.stdout

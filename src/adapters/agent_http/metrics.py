@@ -61,6 +61,7 @@ class AgentMetricsCollector(Collector):
         snapshots.add_metric(["failed"], delivery.failed)
         snapshots.add_metric(["spooled"], delivery.spooled)
         snapshots.add_metric(["rejected"], delivery.rejected)
+        snapshots.add_metric(["too_large"], delivery.too_large)
         snapshots.add_metric(["dropped"], spool.dropped)
         yield snapshots
         yield _counter("spool_corrupt", "Unreadable spool files moved aside", spool.corrupt)

@@ -54,7 +54,7 @@ class AgentHttpServer:
         self._server.server_close()
 
     def health(self) -> tuple[int, dict[str, Any]]:
-        ok, body = self._status.health(self._wall(), self._stale_after)
+        ok, body = self._status.health(self._wall(), self._stale_after, stranded=self._sender.stranded)
         body["spool_depth"] = self._sender.backlog
         body["last_sent"] = self._sender.counters.last_sent_at
         return (200 if ok else 503), body

@@ -183,7 +183,8 @@ class AgentLoop:
         if snapshot is not None:
             # Earlier snapshots held in memory go to disk first, so the state may move on.
             self._sender.secure_backlog()
-            self._persist(pending=snapshot)
+            # One too large to send is not kept for re-delivery: a restart would only drop it again.
+            self._persist(pending=snapshot if self._sender.admits(snapshot) else None)
             try:
                 outcome = self._sender.deliver(snapshot, self._wall())
             except Exception as error:  # a bug in delivery must not stop the agent either

@@ -7,6 +7,8 @@ master refuses for good (4xx) is dropped, loudly, so it never blocks the ones
 behind it. When even the spool cannot be written (disk full), snapshots wait
 in memory, are moved to the spool as soon as it works again, and ``durable``
 turns False so the caller knows not to persist anything that assumes them safe.
+A snapshot over the size limit (the agent's, or the master's 413) is dropped
+before it is sent or spooled: it would be refused again however often re-sent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from application.ports.agent import DeliveryError, MasterClient
+from application.ports.agent import DeliveryError, MasterClient, SnapshotTooLarge
 from application.ports.delivery import SnapshotSpool, SpoolError
 from domain.contract import SLOSnapshot
 
@@ -30,6 +32,7 @@ class Outcome(enum.Enum):
     SPOOLED = "spooled"  # safe on disk, will be re-sent
     REJECTED = "rejected"  # refused for good by the master; dropped
     IN_MEMORY = "in_memory"  # the spool failed too: lost if the process dies now
+    TOO_LARGE = "too_large"  # over the agent's or the master's size limit; dropped, interval lost
 
 
 @dataclass(slots=True)
@@ -38,9 +41,12 @@ class DeliveryCounters:
     failed: int = 0  # delivery attempts (after retries) that did not reach the master
     spooled: int = 0
     rejected: int = 0
+    too_large: int = 0
     spool_errors: int = 0
     last_sent_at: float | None = None
     last_error: str | None = None
+    last_spool_error: str | None = None
+    last_attempt_ok: bool | None = None  # whether the master took the last snapshot offered to it
 
 
 class SendUseCase:
@@ -76,20 +82,52 @@ class SendUseCase:
     def spool(self) -> SnapshotSpool:
         return self._spool
 
+    @property
+    def stranded(self) -> str | None:
+        """Why snapshots can currently be neither delivered nor spooled, or None while either works.
+
+        Set from the moment a snapshot the master did not take also failed to reach the spool,
+        until the master takes one again or what waits in memory is secured on disk.
+        """
+        if self.durable or self.counters.last_attempt_ok is not False:
+            return None
+        counters = self.counters
+        return (
+            f"{len(self._memory)} snapshot(s) can be neither delivered nor spooled: "
+            f"{counters.last_error}; {counters.last_spool_error}"
+        )
+
+    def admits(self, snapshot: SLOSnapshot) -> bool:
+        """Whether ``snapshot`` is within the size limit (``deliver`` drops it otherwise)."""
+        try:
+            self._client.check_size(snapshot)
+        except SnapshotTooLarge:
+            return False
+        return True
+
     def secure_backlog(self) -> bool:
         """Move snapshots held in memory to the spool if it can take them now; True when all are on disk."""
         self._move_memory_to_spool()
         return self.durable
 
     def deliver(self, snapshot: SLOSnapshot, now: float | None = None) -> Outcome:
-        """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain."""
+        """Hand one snapshot over: straight to the master when nothing is queued, else queue then drain.
+
+        One over the size limit is dropped first: queued, it would only be refused later, and
+        until then hold a place in the spool.
+        """
+        try:
+            self._client.check_size(snapshot)
+        except SnapshotTooLarge as error:
+            self._reject(snapshot, error)
+            return Outcome.TOO_LARGE
         if self.backlog == 0:
             try:
                 self._client.send(snapshot)
             except DeliveryError as error:
                 if not error.retryable:
                     self._reject(snapshot, error)
-                    return Outcome.REJECTED
+                    return Outcome.TOO_LARGE if isinstance(error, SnapshotTooLarge) else Outcome.REJECTED
                 self._note_failure(error)
                 return self._enqueue(snapshot)
             self._note_sent(now)
@@ -163,14 +201,25 @@ class SendUseCase:
                 self._spool.append(self._memory[0])
             except SpoolError as error:
                 self.counters.spool_errors += 1
+                self.counters.last_spool_error = str(error)
                 log.error("%s; %d snapshot(s) held in memory", error, len(self._memory))
                 return
             self._memory.popleft()
 
     def _reject(self, snapshot: SLOSnapshot, error: DeliveryError) -> None:
+        data = snapshot.slo_data
+        if isinstance(error, SnapshotTooLarge):
+            # Refused by design (see SnapshotTooLarge): counted apart, since the fix is a limit
+            # to raise rather than a snapshot to correct.
+            self.counters.too_large += 1
+            log.error(
+                "DROPPED snapshot cluster=%s window=(%d, %d], too large: %s. This interval is lost "
+                "(%d too large so far)",
+                snapshot.cluster_id, data.window_start, data.timestamp, error, self.counters.too_large,
+            )
+            return
         self.counters.rejected += 1
         self.counters.last_error = str(error)
-        data = snapshot.slo_data
         log.error(
             "DROPPED snapshot cluster=%s window=(%d, %d]: %s (%d refused so far)",
             snapshot.cluster_id, data.window_start, data.timestamp, error, self.counters.rejected,
@@ -179,9 +228,11 @@ class SendUseCase:
     def _note_failure(self, error: DeliveryError) -> None:
         self.counters.failed += 1
         self.counters.last_error = str(error)
+        self.counters.last_attempt_ok = False
         log.warning("%s; %d snapshot(s) waiting", error, self.backlog)
 
     def _note_sent(self, now: float | None) -> None:
         self.counters.sent += 1
+        self.counters.last_attempt_ok = True
         if now is not None:
             self.counters.last_sent_at = now

@@ -31,17 +31,26 @@ class AgentStatus:
     last_scrape_bytes: int = 0
     collect: CollectStats = field(default_factory=CollectStats)  # summed over every successful collection
 
-    def health(self, now: float, stale_after: float) -> tuple[bool, dict[str, Any]]:
+    def health(
+        self, now: float, stale_after: float, stranded: str | None = None
+    ) -> tuple[bool, dict[str, Any]]:
         """Healthy until a cycle has run, then while the last success (or the start,
         before any) is at most ``stale_after`` seconds old: one failed scrape is a
-        blip, a run of them is an agent that needs a look."""
-        if self.last_cycle_ok is None:
-            ok = True
-        else:
+        blip, a run of them is an agent that needs a look.
+
+        ``stranded`` (the sender's reason why snapshots can be neither delivered nor
+        spooled) fails it at once, whatever the age: every interval from then on
+        lives in memory only, and a restart would lose them all.
+        """
+        reason: str | None = stranded
+        if self.last_cycle_ok is not None and reason is None:
             reference = self.last_success_at if self.last_success_at is not None else self.started_at
-            ok = now - reference <= stale_after
+            if now - reference > stale_after:
+                reason = f"no successful cycle for {now - reference:.0f}s (more than {stale_after:.0f}s)"
+        ok = reason is None
         return ok, {
             "ok": ok,
+            "reason": reason,
             "cycles": self.cycles,
             "last_cycle_ok": self.last_cycle_ok,
             "last_success": self.last_success_at,

@@ -22,6 +22,17 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
+class SnapshotTooLarge(DeliveryError):
+    """A snapshot over a size limit: the agent's own, or the master's (HTTP 413).
+
+    Never retried nor spooled: the same snapshot would be refused again. The interval it
+    covers is lost, and the counters move on so that the next snapshot is normal again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
 class MetricsSource(Protocol):
     """The OpenTelemetry Collector's Prometheus endpoint (or any exposition)."""
 
@@ -43,6 +54,11 @@ class RouteSource(Protocol):
 class MasterClient(Protocol):
     def send(self, snapshot: SLOSnapshot) -> None:
         """Deliver one snapshot (with retries); raise DeliveryError when it was not taken."""
+        ...
+
+    def check_size(self, snapshot: SLOSnapshot) -> None:
+        """Raise SnapshotTooLarge when the snapshot is over the size this client sends; checked
+        before a snapshot is sent or spooled, so one that can never go out never waits in the spool."""
         ...
 
 

@@ -57,6 +57,9 @@ def test_wires_settings_into_the_real_adapters(tmp_path: Path) -> None:
     assert container.spool().max_items == 7
     client = container.master_client()
     assert isinstance(client, HttpMasterClient) and client.url == "http://127.0.0.1:8080/agent/snapshot"
+    assert client.max_snapshot_bytes == 8 * 1024 * 1024
+    limited = AgentContainer(settings=settings(tmp_path / "2", max_snapshot_bytes="512KiB")).master_client()
+    assert limited.max_snapshot_bytes == 512 * 1024
     assert container.loop() is container.loop()
     assert container.http_server() is None
     assert container.parser().prefix == "otel_"

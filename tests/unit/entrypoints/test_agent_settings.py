@@ -19,6 +19,7 @@ SPEC_ENVS = {
     "scrape_timeout": "MESHSLO_SCRAPE_TIMEOUT", "cycles": "MESHSLO_CYCLES", "routes": "MESHSLO_ROUTES",
     "spool_dir": "MESHSLO_SPOOL_DIR", "spool_max": "MESHSLO_SPOOL_MAX", "state_file": "MESHSLO_STATE_FILE",
     "agent_listen": "MESHSLO_AGENT_LISTEN", "state_max_age": "MESHSLO_STATE_MAX_AGE",
+    "max_snapshot_bytes": "MESHSLO_MAX_SNAPSHOT_BYTES",
 }
 
 
@@ -50,6 +51,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.state_file is None
     assert settings.state_max_age == 3600.0
     assert settings.agent_listen == "0.0.0.0:9464"
+    assert settings.max_snapshot_bytes == 8 * 1024 * 1024  # the master's default --max-body
 
 
 @pytest.mark.parametrize(("field", "env"), sorted(SPEC_ENVS.items()))
@@ -64,7 +66,7 @@ def test_every_setting_reads_its_documented_environment_variable(
         "scrape_timeout": ("500ms", 0.5), "cycles": ("3", 3), "routes": ("file:/r.yaml", "file:/r.yaml"),
         "spool_dir": ("/var/spool/m", "/var/spool/m"), "spool_max": ("5", 5),
         "state_file": ("/var/lib/m/state.json", "/var/lib/m/state.json"), "agent_listen": ("", ""),
-        "state_max_age": ("90m", 5400.0),
+        "state_max_age": ("90m", 5400.0), "max_snapshot_bytes": ("2MiB", 2 * 1024 * 1024),
     }
     raw, expected = values[field]
     monkeypatch.setenv(env, raw)
@@ -111,6 +113,8 @@ def test_config_file(tmp_path: Path) -> None:
         (["--spool-dir", " "], "--spool-dir"),
         (["--state-max-age", "-1h"], "--state-max-age"),
         (["--state-max-age", "a while"], "--state-max-age"),
+        (["--max-snapshot-bytes", "0"], "--max-snapshot-bytes"),
+        (["--max-snapshot-bytes", "big"], "--max-snapshot-bytes"),
     ],
 )
 def test_bad_values_exit_2_naming_the_flag(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -43,7 +44,7 @@ def client_for(script: Script, token: str | None = "s3cret", policy: RetryPolicy
     return client, sleeps
 
 
-def test_posts_the_snapshot_json_with_the_bearer_token() -> None:
+def test_posts_the_snapshot_json_gzipped_with_the_bearer_token() -> None:
     script = Script(200)
     client, sleeps = client_for(script)
     snapshot = make_snapshot(1_764_000_030, delta=7)
@@ -53,8 +54,10 @@ def test_posts_the_snapshot_json_with_the_bearer_token() -> None:
     assert str(request.url) == "http://master.example:8080/agent/snapshot"
     assert request.headers["Authorization"] == "Bearer s3cret"
     assert request.headers["Content-Type"] == "application/json"
-    assert SLOSnapshot.model_validate_json(request.content) == snapshot
-    assert json.loads(request.content)["slo_data"]["timestamp"] == 1_764_000_030
+    assert request.headers["Content-Encoding"] == "gzip"
+    body = gzip.decompress(request.content)
+    assert SLOSnapshot.model_validate_json(body) == snapshot
+    assert json.loads(body)["slo_data"]["timestamp"] == 1_764_000_030
     assert sleeps == []
 
 

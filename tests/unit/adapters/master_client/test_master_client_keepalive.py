@@ -60,7 +60,7 @@ class _Handler(StubHandler):
             self.server.connections += 1
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+        body = self.read_body()
         server = self.server
         stale = self.answered_at is not None and time.monotonic() - self.answered_at > server.idle_timeout
         with server.lock:

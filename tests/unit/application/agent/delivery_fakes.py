@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.ports.agent import DeliveryError, ScrapeError
+from application.ports.agent import DeliveryError, ScrapeError, SnapshotTooLarge
 from application.ports.delivery import SpoolError
 from domain.agent.stats import CollectStats
 from domain.contract import ServiceMetrics, ServiceRequests, SLOData, SLOSnapshot
@@ -28,7 +28,8 @@ def make_snapshot(timestamp: int, delta: int = 1, cluster_id: str = "c1", window
 class FakeMasterClient:
     """Records what it took, once per timestamp like the real master (``repeats`` counts
     the re-sends it ignored). ``down`` makes every send a retryable failure;
-    ``refuse`` holds timestamps answered with a permanent 4xx."""
+    ``refuse`` holds timestamps answered with a permanent 4xx, ``too_large_at_master``
+    those answered 413; ``max_json_bytes`` is the client's size limit (None: none)."""
 
     def __init__(self) -> None:
         self.down = False
@@ -38,8 +39,16 @@ class FakeMasterClient:
         self.repeats = 0
         self.attempts = 0
         self.on_send: Callable[[SLOSnapshot], None] | None = None
+        self.max_json_bytes: int | None = None
+        self.too_large_at_master: set[int] = set()
+
+    def check_size(self, snapshot: SLOSnapshot) -> None:
+        size, limit = len(snapshot.model_dump_json()), self.max_json_bytes
+        if limit is not None and size > limit:
+            raise SnapshotTooLarge(f"snapshot is {size} bytes of JSON, over the limit of {limit}")
 
     def send(self, snapshot: SLOSnapshot) -> None:
+        self.check_size(snapshot)
         self.attempts += 1
         if self.on_send is not None:
             self.on_send(snapshot)
@@ -49,6 +58,8 @@ class FakeMasterClient:
             if snapshot not in self.refused:  # a re-delivery after a restart is refused again
                 self.refused.append(snapshot)
             raise DeliveryError("refused: HTTP 422: slo_data.services.0.name: too long", retryable=False)
+        if snapshot.slo_data.timestamp in self.too_large_at_master:
+            raise SnapshotTooLarge("master refuses the snapshot as too large: HTTP 413")
         if snapshot.slo_data.timestamp in {taken.slo_data.timestamp for taken in self.taken}:
             self.repeats += 1  # the real master is idempotent on (cluster, timestamp) too
             return
