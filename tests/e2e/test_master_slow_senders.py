@@ -29,15 +29,18 @@ SLOW_CONNECTIONS = 60
 TRICKLE_EVERY = 2.0
 
 
-@pytest.fixture(scope="module")
-def master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    directory: Path = tmp_path_factory.mktemp("slow")
+def _serve(directory: Path, *extra: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     args = ["master", "--listen", f"127.0.0.1:{port}", "--database-url", f"sqlite:///{directory / 'm.db'}",
             "--ingest-token", INGEST, "--read-token", READ, "--admin-token", ADMIN,
-            "--body-timeout", f"{BODY_TIMEOUT:g}s"]
+            "--body-timeout", f"{BODY_TIMEOUT:g}s", *extra]
     with serving(meshslo("master", args, directory / "master.log"), f"{local_url(port)}/readyz"):
         yield local_url(port), port
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    yield from _serve(tmp_path_factory.mktemp("slow"))
 
 
 def _request_head(method: str, path: str, token: str, length: int) -> bytes:
@@ -142,6 +145,18 @@ def test_headers_that_never_end_are_cut_at_the_deadline_too(master: tuple[str, i
     first, _, rest = kept_alive.answer.partition(b"HTTP/1.1 408")
     assert _status(first) == 200 and rest, kept_alive.answer
     assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+
+
+def test_with_several_server_processes_both_deadlines_hold(tmp_path: Path) -> None:
+    for _url, port in _serve(tmp_path, "--workers", "2"):
+        senders = [SlowSender(port, "POST", "/agent/snapshot", INGEST),
+                   SlowSender(port, "", "", "", first=b"GET /healthz HTTP/1.1\r\nX-Slow: ")]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(30)
+            assert _status(sender.answer) == 408, sender.answer
+            assert sender.closed_after is not None and sender.closed_after < BODY_TIMEOUT + TRICKLE_EVERY + 2
 
 
 def _raw_get(port: int, raw_path: str) -> bytes:
