@@ -2,8 +2,10 @@
 
 The master runs on a temporary SQLite file with all three tokens set; schemathesis reads the document
 with the read token and authenticates each operation through the security scheme it names. Every
-phase (examples, coverage, fuzzing) and every check runs, with a bounded number of examples per
-operation, and a single failure fails the test.
+phase (examples, coverage, fuzzing) and every check runs (``max_response_time`` needs a limit and
+has none here), with a bounded number of examples per operation and a fixed seed, and a single failure
+fails the test. Schema-valid cases are first moved inside the rules no schema can state
+(``fuzz_rules``); negative cases are sent as generated and must all be refused.
 """
 
 from __future__ import annotations
