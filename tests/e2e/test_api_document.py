@@ -104,8 +104,8 @@ def codes(document: dict[str, Any], path: str, method: str) -> set[str]:
 def test_each_operation_documents_the_errors_it_really_gives(document: dict[str, Any]) -> None:
     assert codes(document, "/agent/snapshot", "post") >= {"200", "400", "401", "403", "408", "413", "415",
                                                           "422", "503"}
-    assert codes(document, "/api/v2/slo/targets", "put") >= {"200", "400", "401", "403", "404", "408", "422",
-                                                              "503"}
+    assert codes(document, "/api/v2/slo/targets", "put") >= {"200", "400", "401", "403", "404", "408", "413",
+                                                              "422", "503"}
     assert codes(document, "/api/v2/slo/targets", "delete") >= {"200", "401", "403", "404", "422", "503"}
     assert codes(document, "/api/v2/slo/mesh/topology", "get") == {"200", "401", "404", "422", "503"}
     assert codes(document, "/api/v2/clusters", "get") == {"200", "401", "503"}
@@ -172,6 +172,16 @@ def test_target_fields_state_their_allowed_values(document: dict[str, Any]) -> N
         assert (target[name]["exclusiveMinimum"], target[name]["exclusiveMaximum"]) == (0, 100), name
     for name in ("p95_target_ms", "latency_threshold_ms"):
         assert target[name]["exclusiveMinimum"] == 0, name
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_target_body_is_limited(guarded: TestClient, chunked: bool) -> None:
+    body = b'{"target_type": "service", "key": "shop/checkout", "padding": "' + b"x" * 70_000 + b'"}'
+    content = iter([body[:1000], body[1000:]]) if chunked else body
+    answer = guarded.put("/api/v2/slo/targets", content=content,
+                         headers={**bearer(ADMIN), "Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json() == {"detail": "request body larger than the limit of 65536 bytes"}
 
 
 # ---- 405 -----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.api import docs, health, ingest
 from adapters.api.body_deadline import BodyDeadline
+from adapters.api.body_limit import OTHER_BODY_LIMIT, BodyLimit
 from adapters.api.http_errors import install_error_handlers
 from adapters.api.openapi import install_document
 from application.ports.storage import StorageUnavailable
@@ -64,6 +65,8 @@ def create_app(container: Any) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+    # Outermost last: the deadline wraps what the limit reads.
+    app.add_middleware(BodyLimit, limit=OTHER_BODY_LIMIT, exempt_paths=frozenset({ingest.SNAPSHOT_PATH}))
     app.add_middleware(BodyDeadline, seconds=container.body_timeout())
     for router in _routers():
         app.include_router(router)

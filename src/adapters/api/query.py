@@ -186,7 +186,7 @@ may be left out only while one cluster has reported."""
 router.add_api_route("/api/v2/slo/targets", upsert_target, methods=["PUT"], response_model=TargetOut,
                      summary="Create or replace a target", description=_UPSERT_RULES,
                      dependencies=[Depends(require_admin_token)],
-                     responses=error_responses(400, 404, 408, 422))
+                     responses=error_responses(400, 404, 408, 413, 422, s413="body larger than 64 KiB"))
 
 
 @router.delete("/api/v2/slo/targets", response_model=TargetDeleted, responses=READ_ERRORS,
