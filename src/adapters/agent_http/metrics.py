@@ -61,6 +61,8 @@ class AgentMetricsCollector(Collector):
         snapshots.add_metric(["failed"], delivery.failed)
         snapshots.add_metric(["spooled"], delivery.spooled)
         snapshots.add_metric(["rejected"], delivery.rejected)
+        # 409: the master has the window's seconds already (a restart from an old state).
+        snapshots.add_metric(["already_stored"], delivery.already_stored)
         snapshots.add_metric(["dropped"], spool.dropped)
         yield snapshots
         yield _counter("spool_corrupt", "Unreadable spool files moved aside", spool.corrupt)

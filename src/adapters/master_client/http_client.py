@@ -21,7 +21,7 @@ from tenacity import (
 )
 
 from adapters.master_client.snapshot_json import snapshot_json
-from application.ports.agent import DeliveryError
+from application.ports.agent import AlreadyStored, DeliveryError
 from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 # fixes the configuration. They are reported as retryable so the snapshot
 # waits in the spool (in order, within its bound) and goes out once fixed.
 SYSTEMIC_CLIENT_STATUSES = frozenset({401, 403, 404})
+# The window overlaps windows the master stored: those seconds are counted already.
+ALREADY_STORED_STATUS = 409
 MAX_MESSAGE_CHARS = 500
 # The master (uvicorn, 5 s by default) closes a keep-alive connection idle for its
 # timeout. Dropping ours well before means the pool never hands out one the master
@@ -95,7 +97,8 @@ class HttpMasterClient:
     Connection errors, timeouts, 5xx, 408 and 429 are retried with exponential
     backoff and jitter within ``policy``; when the budget is spent the error is
     a retryable ``DeliveryError``. 401, 403 and 404 are raised at once, still
-    retryable (see SYSTEMIC_CLIENT_STATUSES). Any other 4xx is raised at once as
+    retryable (see SYSTEMIC_CLIENT_STATUSES). 409 (the window overlaps stored ones) is
+    ``AlreadyStored``, at once. Any other 4xx is raised at once as
     non-retryable with the master's message. Any 2xx is success, including the
     master's answer to a re-sent snapshot it already stored. A reused keep-alive
     connection found closed is retried at once on a new one, uncounted (see ``_post``).
@@ -167,6 +170,8 @@ class HttpMasterClient:
         if response.is_success:
             return
         message = master_message(response)
+        if response.status_code == ALREADY_STORED_STATUS:
+            raise AlreadyStored(f"master at {self._url} already has this interval ({message})")
         if is_retryable_status(response.status_code):
             raise _Retryable(message)
         if response.is_redirect:

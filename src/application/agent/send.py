@@ -4,9 +4,11 @@ Order is the invariant: once anything is queued, every new snapshot joins
 the back of the queue and the queue is drained oldest first, so the master
 always receives a cluster's snapshots in timestamp order. A snapshot the
 master refuses for good (4xx) is dropped, loudly, so it never blocks the ones
-behind it. When even the spool cannot be written (disk full), snapshots wait
-in memory, are moved to the spool as soon as it works again, and ``durable``
-turns False so the caller knows not to persist anything that assumes them safe.
+behind it. One whose window the master already has (409, after a restart from an
+old state file) is done with as if delivered: counted, logged, out of the queue.
+When even the spool cannot be written (disk full), snapshots wait in memory,
+are moved to the spool as soon as it works again, and ``durable`` turns False
+so the caller knows not to persist anything that assumes them safe.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from application.ports.agent import DeliveryError, MasterClient
+from application.ports.agent import AlreadyStored, DeliveryError, MasterClient
 from application.ports.delivery import SnapshotSpool, SpoolError
 from domain.contract import SLOSnapshot
 
@@ -30,6 +32,7 @@ class Outcome(enum.Enum):
     SPOOLED = "spooled"  # safe on disk, will be re-sent
     REJECTED = "rejected"  # refused for good by the master; dropped
     IN_MEMORY = "in_memory"  # the spool failed too: lost if the process dies now
+    ALREADY_STORED = "already_stored"  # the master has this window's seconds already (409); done with
 
 
 @dataclass(slots=True)
@@ -38,6 +41,7 @@ class DeliveryCounters:
     failed: int = 0  # delivery attempts (after retries) that did not reach the master
     spooled: int = 0
     rejected: int = 0
+    already_stored: int = 0  # answered 409: the window overlaps ones the master has
     spool_errors: int = 0
     last_sent_at: float | None = None
     last_error: str | None = None
@@ -86,6 +90,9 @@ class SendUseCase:
         if self.backlog == 0:
             try:
                 self._client.send(snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(snapshot, error)
+                return Outcome.ALREADY_STORED
             except DeliveryError as error:
                 if not error.retryable:
                     self._reject(snapshot, error)
@@ -117,6 +124,10 @@ class SendUseCase:
                 break
             try:
                 self._client.send(item.snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(item.snapshot, error)
+                self._spool.remove(item)
+                continue
             except DeliveryError as error:
                 if error.retryable:
                     self._note_failure(error)
@@ -132,6 +143,10 @@ class SendUseCase:
             snapshot = self._memory[0]
             try:
                 self._client.send(snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(snapshot, error)
+                self._memory.popleft()
+                continue
             except DeliveryError as error:
                 if error.retryable:
                     self._note_failure(error)
@@ -174,6 +189,17 @@ class SendUseCase:
         log.error(
             "DROPPED snapshot cluster=%s window=(%d, %d]: %s (%d refused so far)",
             snapshot.cluster_id, data.window_start, data.timestamp, error, self.counters.rejected,
+        )
+
+    def _note_already_stored(self, snapshot: SLOSnapshot, error: AlreadyStored) -> None:
+        # Not an error to retry or alert on by itself: the agent resumed from a state older than
+        # what it had delivered (a state file that could not be written, a crash). The master
+        # keeps its own copy of those seconds; what this window adds beyond them is lost.
+        self.counters.already_stored += 1
+        data = snapshot.slo_data
+        log.warning(
+            "snapshot cluster=%s window=(%d, %d] not stored, the master has these seconds already: %s",
+            snapshot.cluster_id, data.window_start, data.timestamp, error,
         )
 
     def _note_failure(self, error: DeliveryError) -> None:

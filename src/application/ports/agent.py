@@ -22,6 +22,12 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
+class AlreadyStored(Exception):
+    """The master already holds the seconds of this snapshot's window (HTTP 409: it overlaps
+    windows stored for the cluster, as after a restart from an old state file). Nothing to
+    re-send: the snapshot is done with, like a delivered one; the message is the master's."""
+
+
 class MetricsSource(Protocol):
     """The OpenTelemetry Collector's Prometheus endpoint (or any exposition)."""
 
@@ -42,7 +48,8 @@ class RouteSource(Protocol):
 
 class MasterClient(Protocol):
     def send(self, snapshot: SLOSnapshot) -> None:
-        """Deliver one snapshot (with retries); raise DeliveryError when it was not taken."""
+        """Deliver one snapshot (with retries); raise DeliveryError when it was not taken,
+        AlreadyStored when the master has its window already (not worth sending again)."""
         ...
 
 
