@@ -10,8 +10,9 @@ documents as lost. Every window the master stored counts exactly what SPEC §2.3
 the scrapes at its two ends, and each stretch of time no stored window covers is one of:
 
 1. the interval refused with 409 after a restart from a state older than what was
-   delivered (a state file that could not be written, or a kill between the delivery and
-   the next save): its seconds after the last delivered interval are lost;
+   delivered (its saves failed: a full disk): its seconds after the last delivered
+   interval are lost (a kill at any other point costs nothing: the state is saved with
+   the snapshot built from it before that snapshot is sent);
 2. the stretch before the first scrape of a run that found no saved state (none written
    yet: full disk from the start): that scrape is a baseline.
 
