@@ -133,7 +133,7 @@ def test_rollup_version_bump_keeps_the_aggregated_version(
     engine: Engine, repository: SqlIngestRepository
 ) -> None:
     hour = hour_of(TS)
-    repository.store(rows_of(snapshot(timestamp=hour + 30)))
+    repository.store(rows_of(snapshot(timestamp=hour + 30, window=10)))
     with engine.begin() as connection:
         connection.execute(
             schema.rollup_state.update().values(aggregated_version=1, aggregated_at=hour + 40)

@@ -24,9 +24,12 @@ CLUSTER = "prod-eu-1"
 STEP = 300
 
 
-def _fill(engine: Engine, rng: random.Random, first: int, last: int) -> int:
+def _fill(engine: Engine, rng: random.Random, first: int, last: int, held_back: int | None = None) -> int:
+    """Contiguous intervals from ``first`` to ``last``, but for the one ending at ``held_back``
+    (which arrives late, as from an agent's spool)."""
     for ts in range(first, last + 1, STEP):
-        ingest(engine, random_snapshot(rng, CLUSTER, ts, STEP))
+        if ts != held_back:
+            ingest(engine, random_snapshot(rng, CLUSTER, ts, STEP))
     return last
 
 
@@ -49,20 +52,22 @@ def _agree(engine: Engine, shared: SqlStatsReader, now: int) -> None:
 def test_a_long_lived_reader_agrees_with_a_fresh_one_through_changes(engine: Engine) -> None:
     rng = random.Random(11)
     shared = open_store(engine).stats
-    now = _fill(engine, rng, H0 + 150, H0 + 4 * 3600 + 1350)
+    late_in_rolled_up_hour = H0 + 2 * 3600 + 1050
+    now = _fill(engine, rng, H0 + 150, H0 + 4 * 3600 + 1350, held_back=late_in_rolled_up_hour)
     aggregate(engine, now + 1)
     _agree(engine, shared, now)
 
     # New snapshots in the current hour: cached prefixes are extended.
-    now = _fill(engine, rng, now + STEP, now + 2 * STEP)
+    late_in_current_hour = now + STEP
+    now = _fill(engine, rng, now + STEP, now + 2 * STEP, held_back=late_in_current_hour)
     _agree(engine, shared, now)
 
     # A late snapshot between two cached ones of the current hour.
-    ingest(engine, random_snapshot(rng, CLUSTER, now - STEP - 17, 30))
+    ingest(engine, random_snapshot(rng, CLUSTER, late_in_current_hour, STEP))
     _agree(engine, shared, now)
 
     # A late snapshot into an hour already rolled up: that hour turns stale.
-    ingest(engine, random_snapshot(rng, CLUSTER, H0 + 2 * 3600 + 1111, 30))
+    ingest(engine, random_snapshot(rng, CLUSTER, late_in_rolled_up_hour, STEP))
     _agree(engine, shared, now)
     aggregate(engine, now + 1)
     _agree(engine, shared, now)

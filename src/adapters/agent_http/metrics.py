@@ -62,6 +62,8 @@ class AgentMetricsCollector(Collector):
         snapshots.add_metric(["spooled"], delivery.spooled)
         snapshots.add_metric(["rejected"], delivery.rejected)
         snapshots.add_metric(["too_large"], delivery.too_large)
+        # 409: the master has the window's seconds already (a restart from an old state).
+        snapshots.add_metric(["already_stored"], delivery.already_stored)
         snapshots.add_metric(["dropped"], spool.dropped)
         yield snapshots
         yield _counter("spool_corrupt", "Unreadable spool files moved aside", spool.corrupt)

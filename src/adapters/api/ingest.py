@@ -2,7 +2,8 @@
 
 Bad input never reaches storage and never produces a 500: oversize bodies are
 refused while they are read (413, also for chunked bodies), invalid JSON or
-values with 422 naming the field, unknown clusters with 403.
+values with 422 naming the field, unknown clusters with 403, a window that overlaps
+one already stored for the cluster with 409 naming the stored window.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from adapters.api.errors import describe_validation_error, nul_character_path
 from adapters.api.http_errors import error_responses
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
-from application.ports.ingest import SnapshotOutOfRange
+from application.ports.ingest import SnapshotOutOfRange, WindowOverlap
 from application.ports.storage import StorageUnavailable
 from domain.contract import SLOSnapshot
 
@@ -123,9 +124,12 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
     # with its 401, when a token is set (adapters.api.openapi).
     dependencies=[Security(INGEST_SCHEME)],
     responses=error_responses(
-        400, 403, 408, 413, 415, 422, 503,
+        400, 403, 408, 409, 413, 415, 422, 503,
         s400="the client went away before the body ended, or the body is malformed",
         s403="cluster not in the allow-list (--allowed-clusters)",
+        s409="the window (window_start, timestamp] overlaps a window already stored for the cluster (other "
+        "than this very snapshot, which answers 200 duplicate); nothing stored. The message names the "
+        "stored window(s). Not worth re-sending: the master has those seconds",
         s413="body (decompressed, when gzip) larger than --max-body",
         s415="content encoding other than gzip",
         s422="invalid snapshot; the message names the field",
@@ -216,6 +220,8 @@ def _parse_and_store(
     except SnapshotOutOfRange as error:
         metrics.rejected("invalid")
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    except WindowOverlap as error:
+        raise _overlap_refused(error, metrics) from None
     except StorageUnavailable as error:
         # Logged once per outage by the storage adapter; the agent keeps the snapshot and retries.
         metrics.ingest_snapshots.labels(result="failed").inc()
@@ -228,3 +234,11 @@ def _parse_and_store(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot could not be stored, retry"
         ) from None
+
+
+def _overlap_refused(error: WindowOverlap, metrics: MasterMetrics) -> HTTPException:
+    # Expected after an agent resumed from an old state file: its first interval repeats
+    # seconds the master has. Counting them again would inflate every rate, so it is refused.
+    metrics.rejected("overlap")
+    log.info("refused snapshot: %s", error)
+    return HTTPException(status.HTTP_409_CONFLICT, str(error))

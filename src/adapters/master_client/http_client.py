@@ -22,7 +22,7 @@ from tenacity import (
 )
 
 from adapters.master_client.snapshot_json import snapshot_json
-from application.ports.agent import DeliveryError, SnapshotTooLarge
+from application.ports.agent import AlreadyStored, DeliveryError, SnapshotTooLarge
 from domain.contract import SLOSnapshot
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 # fixes the configuration. They are reported as retryable so the snapshot
 # waits in the spool (in order, within its bound) and goes out once fixed.
 SYSTEMIC_CLIENT_STATUSES = frozenset({401, 403, 404})
+# The window overlaps windows the master stored: those seconds are counted already.
+ALREADY_STORED_STATUS = 409
 MAX_MESSAGE_CHARS = 500
 # The master (uvicorn, 5 s by default) closes a keep-alive connection idle for its
 # timeout. Dropping ours well before means the pool never hands out one the master
@@ -116,13 +118,13 @@ class HttpMasterClient:
     Connection errors, timeouts, 5xx, 408 and 429 are retried with exponential
     backoff and jitter within ``policy``; when the budget is spent the error is
     a retryable ``DeliveryError``. 401, 403 and 404 are raised at once, still
-    retryable (see SYSTEMIC_CLIENT_STATUSES). A snapshot whose JSON is over
-    ``max_snapshot_bytes`` is never posted, and a 413 is never retried: both raise
-    ``SnapshotTooLarge``. Any other 4xx is raised at once as non-retryable with the
-    master's message. Any 2xx is success, including the master's answer to a re-sent
-    snapshot it already stored. A reused keep-alive connection found closed is retried
-    at once on a new one, uncounted (see ``_post``). Bodies go out gzipped, compressed
-    once per ``send`` however many attempts it takes.
+    retryable (see SYSTEMIC_CLIENT_STATUSES). 409 (the window overlaps stored ones) is
+    ``AlreadyStored``, at once. A snapshot whose JSON is over ``max_snapshot_bytes`` is
+    never posted, and a 413 is never retried: both raise ``SnapshotTooLarge``. Any other
+    4xx is raised at once as non-retryable with the master's message. Any 2xx is success,
+    including the master's answer to a re-sent snapshot it already stored. A reused
+    keep-alive connection found closed is retried at once on a new one, uncounted (see
+    ``_post``). Bodies go out gzipped, compressed once per ``send`` however many attempts it takes.
     """
 
     def __init__(
@@ -221,6 +223,8 @@ class HttpMasterClient:
         message = master_message(response)
         if response.status_code == 413:
             raise _RefusedAsTooLarge(message)
+        if response.status_code == ALREADY_STORED_STATUS:
+            raise AlreadyStored(f"master at {self._url} already has this interval ({message})")
         if is_retryable_status(response.status_code):
             raise _Retryable(message)
         if response.is_redirect:

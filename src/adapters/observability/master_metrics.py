@@ -12,7 +12,7 @@ import threading
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 INGEST_RESULTS = ("stored", "duplicate", "rejected", "failed")
-REJECT_REASONS = ("unauthorised", "too_large", "invalid", "cluster_not_allowed")
+REJECT_REASONS = ("unauthorised", "too_large", "invalid", "cluster_not_allowed", "overlap")
 
 # Ingest is expected to take milliseconds to a few hundred; the tail tells of a slow database.
 _INGEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

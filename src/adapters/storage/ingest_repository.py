@@ -1,4 +1,5 @@
-"""Snapshots into the raw tables: one transaction per snapshot, idempotent on (cluster_id, ts).
+"""Snapshots into the raw tables: one transaction per snapshot, idempotent on (cluster_id, ts),
+and no two stored windows of a cluster overlap (``window_claims``).
 
 Totals become rows keyed by column names (``traffic_families``), written with one
 bulk insert per table (COPY on PostgreSQL, the driver's executemany on SQLite),
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection
 from adapters.storage import schema
 from adapters.storage.dialect import bulk_insert, bulk_upsert, greatest, insert
 from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, Row
+from adapters.storage.window_claims import claim_window
 from application.ports.ingest import SnapshotHeader, SnapshotOutOfRange, SnapshotTotals
 from domain.contract import Route, first_route_by_key
 from domain.timewindow import hour_of
@@ -133,7 +135,7 @@ class SqlIngestRepository:
     def store(self, totals: SnapshotTotals) -> bool:
         rows = snapshot_rows(totals)  # unstorable numbers are refused before the transaction starts
         with self._write_turn, self._engine.begin() as connection:
-            if not self._log_snapshot(connection, rows):
+            if not claim_window(connection, rows):  # first: it serialises the cluster's snapshots
                 return False
             if totals.needs_stored_routes():
                 place_backends(rows.ingress, totals, self._read_routes(connection, rows.cluster_id))
@@ -176,18 +178,6 @@ class SqlIngestRepository:
             connection.execute(text("SELECT 1"))
 
     # -- steps of one snapshot's transaction --------------------------------
-
-    @staticmethod
-    def _log_snapshot(connection: Connection, rows: SnapshotRows) -> bool:
-        """Claim (cluster_id, ts); a second claim inserts nothing and marks a duplicate."""
-        statement = (
-            insert(connection, schema.snapshot_log)
-            .values(**rows.header())
-            .on_conflict_do_nothing(index_elements=["cluster_id", "ts"])
-            .returning(schema.snapshot_log.c.ts)
-        )
-        # RETURNING rather than rowcount: psycopg reports -1 for this statement's rowcount.
-        return connection.execute(statement).first() is not None
 
     @staticmethod
     def _upsert_cluster(connection: Connection, rows: SnapshotRows) -> None:

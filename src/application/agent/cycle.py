@@ -10,6 +10,16 @@ interval is not lost. Either way the first cycle after the restart covers
 exactly the downtime. A clean shutdown saves the state without ``pending``,
 so nothing is ever re-sent after one.
 
+When the state cannot be saved (full disk), the loop goes on delivering: the
+saved state only grows older. A restart then resumes from it, and its first
+interval covers seconds the master already has; the master refuses it (409,
+``Outcome.ALREADY_STORED``) and the interval after starts at that scrape. So the
+cost is the seconds between the last delivered interval and the first scrape
+after the restart, as a baseline would cost, never a double count. Deleting
+the stale state instead would gain nothing and lose more: when the master has
+nothing past it (it was away, the spool was full too), the stale state's first
+interval is accepted and covers the whole outage.
+
 A state older than ``state_max_age`` is not resumed: one delta spanning hours
 would smear an outage's traffic over a single interval, so the first scrape is
 a baseline instead. Its ``pending`` snapshot is still re-delivered, being an
@@ -75,6 +85,7 @@ class AgentLoop:
         self._state_dirty = False
         self._pending_saved = False  # the saved state carries a snapshot to re-deliver on restart
         self._recovered: SLOSnapshot | None = None
+        self._saved_scrape: float | None = None  # the scrape time of the state saved last (or restored)
         self._garbage = garbage if garbage is not None else CycleGarbage()
 
     # -- the whole run -----------------------------------------------------
@@ -274,6 +285,7 @@ class AgentLoop:
                         type(error).__name__, error)
             return
         log.info("restored counter state saved at %s", saved.saved_at)
+        self._saved_scrape = saved.scraped_at
         self._recovered = saved.pending
 
     def _state_age(self, saved: SavedState) -> float | None:
@@ -316,9 +328,19 @@ class AgentLoop:
         try:
             self._state_store.save(state)
         except Exception as error:
-            self.status.state_save_failures += 1
-            log.error("could not save state (%s); a restart now would lose intervals", error)
+            self._save_failed(error)
             return
         self._state_dirty = False
         self._pending_saved = pending is not None
+        self._saved_scrape = state.scraped_at
         self.status.last_state_save_seconds = self._monotonic() - started
+
+    def _save_failed(self, error: Exception) -> None:
+        self.status.state_save_failures += 1
+        if self._saved_scrape is None:
+            consequence = "has no counters to resume from: its first scrape is a baseline"
+        else:
+            consequence = (f"resumes from the counters of the scrape at {self._saved_scrape:.0f}, and its "
+                           "first interval is refused as already stored (409)")
+        log.error("could not save state (%s); a restart now %s: the seconds from the last delivered "
+                  "interval to the restart would be lost", error, consequence)

@@ -4,9 +4,11 @@ Order is the invariant: once anything is queued, every new snapshot joins
 the back of the queue and the queue is drained oldest first, so the master
 always receives a cluster's snapshots in timestamp order. A snapshot the
 master refuses for good (4xx) is dropped, loudly, so it never blocks the ones
-behind it. When even the spool cannot be written (disk full), snapshots wait
-in memory, are moved to the spool as soon as it works again, and ``durable``
-turns False so the caller knows not to persist anything that assumes them safe.
+behind it. One whose window the master already has (409, after a restart from an
+old state file) is done with as if delivered: counted, logged, out of the queue.
+When even the spool cannot be written (disk full), snapshots wait in memory,
+are moved to the spool as soon as it works again, and ``durable`` turns False
+so the caller knows not to persist anything that assumes them safe.
 A snapshot over the size limit (the agent's, or the master's 413) is dropped
 before it is sent or spooled: it would be refused again however often re-sent.
 """
@@ -20,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from application.ports.agent import DeliveryError, MasterClient, SnapshotTooLarge
+from application.ports.agent import AlreadyStored, DeliveryError, MasterClient, SnapshotTooLarge
 from application.ports.delivery import SnapshotSpool, SpoolError
 from domain.contract import SLOSnapshot
 
@@ -33,6 +35,7 @@ class Outcome(enum.Enum):
     REJECTED = "rejected"  # refused for good by the master; dropped
     IN_MEMORY = "in_memory"  # the spool failed too: lost if the process dies now
     TOO_LARGE = "too_large"  # over the agent's or the master's size limit; dropped, interval lost
+    ALREADY_STORED = "already_stored"  # the master has this window's seconds already (409); done with
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class DeliveryCounters:
     spooled: int = 0
     rejected: int = 0
     too_large: int = 0
+    already_stored: int = 0  # answered 409: the window overlaps ones the master has
     spool_errors: int = 0
     last_sent_at: float | None = None
     last_error: str | None = None
@@ -124,6 +128,9 @@ class SendUseCase:
         if self.backlog == 0:
             try:
                 self._client.send(snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(snapshot, error)
+                return Outcome.ALREADY_STORED
             except DeliveryError as error:
                 if not error.retryable:
                     self._reject(snapshot, error)
@@ -155,6 +162,10 @@ class SendUseCase:
                 break
             try:
                 self._client.send(item.snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(item.snapshot, error)
+                self._spool.remove(item)
+                continue
             except DeliveryError as error:
                 if error.retryable:
                     self._note_failure(error)
@@ -170,6 +181,10 @@ class SendUseCase:
             snapshot = self._memory[0]
             try:
                 self._client.send(snapshot)
+            except AlreadyStored as error:
+                self._note_already_stored(snapshot, error)
+                self._memory.popleft()
+                continue
             except DeliveryError as error:
                 if error.retryable:
                     self._note_failure(error)
@@ -223,6 +238,17 @@ class SendUseCase:
         log.error(
             "DROPPED snapshot cluster=%s window=(%d, %d]: %s (%d refused so far)",
             snapshot.cluster_id, data.window_start, data.timestamp, error, self.counters.rejected,
+        )
+
+    def _note_already_stored(self, snapshot: SLOSnapshot, error: AlreadyStored) -> None:
+        # Not an error to retry or alert on by itself: the agent resumed from a state older than
+        # what it had delivered (a state file that could not be written, a crash). The master
+        # keeps its own copy of those seconds; what this window adds beyond them is lost.
+        self.counters.already_stored += 1
+        data = snapshot.slo_data
+        log.warning(
+            "snapshot cluster=%s window=(%d, %d] not stored, the master has these seconds already: %s",
+            snapshot.cluster_id, data.window_start, data.timestamp, error,
         )
 
     def _note_failure(self, error: DeliveryError) -> None:

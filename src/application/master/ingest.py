@@ -1,4 +1,5 @@
-"""Store one agent snapshot (SPEC §3): allow-list, totals per key, one transaction, idempotent."""
+"""Store one agent snapshot (SPEC §3): allow-list, totals per key, one transaction, idempotent;
+no two stored windows of a cluster overlap."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ class IngestUseCase:
         self._allowed = frozenset(allowed_clusters)
 
     def ingest(self, snapshot: SLOSnapshot) -> IngestResult:
+        """STORED, or DUPLICATE for the identical re-send (same cluster, timestamp and window start).
+
+        Raises ``ClusterNotAllowed``; ``WindowOverlap`` (from the repository) when the window
+        shares seconds with another stored window of the cluster: nothing is stored then.
+        """
         if self._allowed and snapshot.cluster_id not in self._allowed:
             raise ClusterNotAllowed(snapshot.cluster_id)
         totals = snapshot_totals(snapshot, received_at=int(self._clock()))

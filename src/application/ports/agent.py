@@ -31,6 +31,10 @@ class SnapshotTooLarge(DeliveryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
+class AlreadyStored(Exception):
+    """The master already holds the seconds of this snapshot's window (HTTP 409: it overlaps
+    windows stored for the cluster, as after a restart from an old state file). Nothing to
+    re-send: the snapshot is done with, like a delivered one; the message is the master's."""
 
 
 class MetricsSource(Protocol):
@@ -53,7 +57,8 @@ class RouteSource(Protocol):
 
 class MasterClient(Protocol):
     def send(self, snapshot: SLOSnapshot) -> None:
-        """Deliver one snapshot (with retries); raise DeliveryError when it was not taken."""
+        """Deliver one snapshot (with retries); raise DeliveryError when it was not taken,
+        AlreadyStored when the master has its window already (not worth sending again)."""
         ...
 
     def check_size(self, snapshot: SLOSnapshot) -> None:

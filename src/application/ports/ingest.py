@@ -14,6 +14,29 @@ class SnapshotOutOfRange(ValueError):
     """A snapshot whose numbers cannot be stored (counts beyond what storage holds, infinite sums)."""
 
 
+Window = tuple[int, int]  # (window_start, timestamp]: what a snapshot counts
+
+
+class WindowOverlap(Exception):
+    """The snapshot's window overlaps windows already stored for its cluster.
+
+    Storing it would count the shared seconds twice (an agent resumed from an old state
+    re-sends intervals the master has). The identical re-send is not an overlap: it is a
+    duplicate. ``stored`` lists (some of) the stored windows it overlaps, oldest first.
+    """
+
+    def __init__(self, cluster_id: str, window: Window, stored: list[Window], more: bool = False) -> None:
+        listed = ", ".join(f"({start}, {end}]" for start, end in stored)
+        noun = "window" if len(stored) == 1 and not more else "windows"
+        super().__init__(
+            f"window ({window[0]}, {window[1]}] overlaps the stored {noun} {listed}"
+            f"{' and more' if more else ''} of cluster {cluster_id}"
+        )
+        self.cluster_id = cluster_id
+        self.window = window
+        self.stored = stored
+
+
 @dataclass(frozen=True, slots=True)
 class SnapshotHeader:
     """Which snapshot (``cluster_id``, ``ts``), the window it counts, when and from what it arrived."""
@@ -53,6 +76,10 @@ class SnapshotTotals(SnapshotHeader):
 class IngestRepository(Protocol):
     def store(self, totals: SnapshotTotals) -> bool:
         """Store one snapshot in one transaction; False (nothing written) when it was already stored.
+
+        Already stored means the same cluster, timestamp and window start. A window that
+        overlaps another stored window of the cluster raises ``WindowOverlap`` and writes
+        nothing; of concurrent overlapping snapshots at most one is stored.
 
         Backends the snapshot does not route are placed by the cluster's stored route
         mapping, read in the same transaction (``domain.contract.first_route_by_key``).

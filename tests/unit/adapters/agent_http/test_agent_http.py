@@ -85,6 +85,8 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
                                   skipped={"no_workload": 40}, deltas_emitted=700, resets=2)
     status.last_success_at = clock.now
     sender.deliver(make_snapshot(100))
+    master.overlapping = {110}
+    sender.deliver(make_snapshot(110))
     master.down = True
     for ts in (130, 160, 190):
         sender.deliver(make_snapshot(ts))  # three spooled into a spool of two: one dropped
@@ -105,6 +107,7 @@ def test_metrics_expose_the_loops_figures(rig: Rig) -> None:
     assert values["meshslo_agent_snapshots_total{result=failed}"] == 3
     assert values["meshslo_agent_snapshots_total{result=spooled}"] == 3
     assert values["meshslo_agent_snapshots_total{result=dropped}"] == 1
+    assert values["meshslo_agent_snapshots_total{result=already_stored}"] == 1
     assert values["meshslo_agent_spool_depth"] == 2
     assert values["meshslo_agent_last_success_timestamp_seconds"] == clock.now
 

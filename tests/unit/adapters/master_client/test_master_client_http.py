@@ -12,7 +12,7 @@ import pytest
 from tests.unit.application.agent.delivery_fakes import make_snapshot
 
 from adapters.master_client.http_client import HttpMasterClient, RetryPolicy
-from application.ports.agent import DeliveryError
+from application.ports.agent import AlreadyStored, DeliveryError
 from domain.contract import SLOSnapshot
 
 FAST = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.05, jitter=0.01, deadline=60)
@@ -104,7 +104,7 @@ def test_retryable_failure_that_persists_is_a_retryable_delivery_error(failure: 
     assert all(pause <= FAST.max_backoff + FAST.jitter for pause in sleeps)
 
 
-@pytest.mark.parametrize("status", [400, 409, 413, 422])
+@pytest.mark.parametrize("status", [400, 413, 422])
 def test_other_4xx_fail_at_once_with_the_masters_message(status: int) -> None:
     script = Script((status, json.dumps({"detail": "slo_data.window_start: must be before timestamp"})))
     client, sleeps = client_for(script)
@@ -114,6 +114,19 @@ def test_other_4xx_fail_at_once_with_the_masters_message(status: int) -> None:
     assert len(script.requests) == 1 and sleeps == []
     assert f"HTTP {status}" in str(caught.value)
     assert "slo_data.window_start: must be before timestamp" in str(caught.value)
+
+
+def test_409_is_already_stored_at_once_with_the_masters_message() -> None:
+    detail = "window (70, 100] overlaps the stored window (60, 90] of cluster c1"
+    script = Script((409, json.dumps({"detail": detail})))
+    client, sleeps = client_for(script)
+    with pytest.raises(AlreadyStored) as caught:
+        client.send(make_snapshot(100))
+    assert not isinstance(caught.value, DeliveryError)  # not a failure: nothing to retry or keep
+    assert len(script.requests) == 1 and sleeps == []
+    assert str(caught.value) == (
+        f"master at http://master.example:8080/agent/snapshot already has this interval (HTTP 409: {detail})"
+    )
 
 
 @pytest.mark.parametrize("status", [401, 403, 404])

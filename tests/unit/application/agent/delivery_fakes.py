@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.ports.agent import DeliveryError, ScrapeError, SnapshotTooLarge
+from application.ports.agent import AlreadyStored, DeliveryError, ScrapeError, SnapshotTooLarge
 from application.ports.delivery import SpoolError
 from domain.agent.stats import CollectStats
 from domain.contract import ServiceMetrics, ServiceRequests, SLOData, SLOSnapshot
@@ -28,12 +28,15 @@ def make_snapshot(timestamp: int, delta: int = 1, cluster_id: str = "c1", window
 class FakeMasterClient:
     """Records what it took, once per timestamp like the real master (``repeats`` counts
     the re-sends it ignored). ``down`` makes every send a retryable failure;
-    ``refuse`` holds timestamps answered with a permanent 4xx, ``too_large_at_master``
-    those answered 413; ``max_json_bytes`` is the client's size limit (None: none)."""
+    ``refuse`` holds timestamps answered with a permanent 4xx, ``overlapping`` those
+    answered 409 (the master has the window's seconds from other snapshots),
+    ``too_large_at_master`` those answered 413; ``max_json_bytes`` is the client's size
+    limit (None: none)."""
 
     def __init__(self) -> None:
         self.down = False
         self.refuse: set[int] = set()
+        self.overlapping: set[int] = set()
         self.taken: list[SLOSnapshot] = []
         self.refused: list[SLOSnapshot] = []
         self.repeats = 0
@@ -60,6 +63,11 @@ class FakeMasterClient:
             raise DeliveryError("refused: HTTP 422: slo_data.services.0.name: too long", retryable=False)
         if snapshot.slo_data.timestamp in self.too_large_at_master:
             raise SnapshotTooLarge("master refuses the snapshot as too large: HTTP 413")
+        if snapshot.slo_data.timestamp in self.overlapping:
+            data = snapshot.slo_data
+            stored = f"({data.window_start - 5}, {data.timestamp - 5}]"
+            raise AlreadyStored(f"HTTP 409: window ({data.window_start}, {data.timestamp}] overlaps the "
+                                f"stored window {stored} of cluster c1")
         if snapshot.slo_data.timestamp in {taken.slo_data.timestamp for taken in self.taken}:
             self.repeats += 1  # the real master is idempotent on (cluster, timestamp) too
             return

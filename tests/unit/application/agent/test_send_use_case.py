@@ -114,6 +114,52 @@ def test_a_directly_refused_snapshot_is_not_spooled(master: FakeMasterClient, sp
     assert sender.deliver(make_snapshot(130)) is Outcome.SENT
 
 
+def test_a_409_is_done_with_at_once_counted_and_logged_with_the_masters_message(
+    master: FakeMasterClient, spool: DiskSpool, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender = SendUseCase(master, spool)
+    master.overlapping = {100}
+    assert sender.deliver(make_snapshot(100), now=5.0) is Outcome.ALREADY_STORED
+    assert master.attempts == 1  # not retried
+    assert len(spool) == 0 and sender.backlog == 0  # not kept either
+    counters = sender.counters
+    assert (counters.already_stored, counters.rejected, counters.failed, counters.sent) == (1, 0, 0, 0)
+    assert counters.last_error is None  # not an error of the delivery path
+    [record] = [r for r in caplog.records if "not stored" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "window=(70, 100]" in record.getMessage()
+    assert "overlaps the stored window (65, 95] of cluster c1" in record.getMessage()
+    assert sender.deliver(make_snapshot(130)) is Outcome.SENT
+
+
+def test_a_spooled_snapshot_answered_409_leaves_the_spool_and_the_rest_follow_in_order(
+    master: FakeMasterClient, spool: DiskSpool
+) -> None:
+    sender = SendUseCase(master, spool)
+    master.down = True
+    for ts in (100, 130, 160):
+        sender.deliver(make_snapshot(ts))
+    master.down = False
+    master.overlapping = {100, 130}
+    assert sender.flush() == 1
+    assert master.taken_timestamps == [160]
+    assert len(spool) == 0 and sender.counters.already_stored == 2 and sender.counters.rejected == 0
+
+
+def test_a_snapshot_held_in_memory_answered_409_is_done_with(
+    master: FakeMasterClient, spool: DiskSpool
+) -> None:
+    sender = SendUseCase(master, BrokenSpool(spool))
+    master.down = True
+    for ts in (100, 130):
+        assert sender.deliver(make_snapshot(ts)) is Outcome.IN_MEMORY
+    master.down = False
+    master.overlapping = {100}
+    assert sender.deliver(make_snapshot(160)) is Outcome.SENT
+    assert master.taken_timestamps == [130, 160]
+    assert sender.durable and sender.backlog == 0 and sender.counters.already_stored == 1
+
+
 def test_queue_survives_a_restart_of_the_agent(master: FakeMasterClient, tmp_path: Path) -> None:
     first = SendUseCase(master, DiskSpool(tmp_path, max_items=100))
     master.down = True
