@@ -55,9 +55,12 @@ def _keys_surely_distinct(body: bytes, snapshot: SLOSnapshot) -> bool:
     Otherwise (unknown fields, ``\\":`` in a string, a repeated key) the exact
     check decides.
     """
-    if any(pattern in body for pattern in _SPACE_BEFORE_COLON):
+    key_ends = body.count(_KEY_END)
+    # Every colon right after a quote (the usual compact body): no whitespace before any colon.
+    # Only otherwise are the four two-byte patterns looked for (a millisecond each on 767 KiB).
+    if body.count(b":") != key_ends and any(pattern in body for pattern in _SPACE_BEFORE_COLON):
         return False
-    return body.count(_KEY_END) == _known_keys(snapshot)
+    return key_ends == _known_keys(snapshot)
 
 
 def _fields(model: BaseModel) -> int:
