@@ -101,7 +101,10 @@ class _Model(BaseModel):
 
 
 class _Histogram(_Model):
-    latency_buckets: dict[str, Delta] = Field(default_factory=dict)
+    # maxProperties tells the OpenAPI document's readers; check_buckets enforces it with a clearer message.
+    latency_buckets: dict[str, Delta] = Field(
+        default_factory=dict, json_schema_extra={"maxProperties": MAX_BUCKETS}
+    )
     latency_sum: FiniteSum = 0.0
     latency_count: Delta = 0
 
