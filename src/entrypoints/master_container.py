@@ -66,6 +66,7 @@ class MasterContainer(containers.DeclarativeContainer):
         repository=ingest_repository,
         clock=clock,
         allowed_clusters=settings.provided.allowed_clusters,
+        raw_retention=settings.provided.raw_retention,
     )
 
     # Background jobs, started by ``startup`` once the schema is migrated.

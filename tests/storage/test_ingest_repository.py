@@ -311,7 +311,7 @@ def test_stored_mapping_places_backends_the_snapshot_does_not_route(
         return read_routes(connection, cluster_id)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SqlIngestRepository, "_read_routes", staticmethod(counted))
-    use_case = IngestUseCase(repository, clock=lambda: 0)
+    use_case = IngestUseCase(repository, clock=lambda: TS + 60)
     use_case.ingest(SLOSnapshot.model_validate(snapshot(timestamp=TS, ingresses=[ingress("k")], routes=[])))
     [row] = [r for r in fetch(engine, schema.ingress_raw) if r["ts"] == TS]
     assert (row["domain"], row["path"]) == ("shop.example.com", "/")

@@ -14,8 +14,23 @@ from domain.contract import SLOSnapshot
 names = st.sampled_from(["a", "b", "c"])  # few names, so duplicates are common
 codes = st.sampled_from(["200", "204", "301", "404", "429", "499", "500", "503", "0", "", "600"])
 methods = st.sampled_from(["GET", "get", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", ""])
-deltas = st.integers(min_value=0, max_value=10**12)
-bucket_sets = st.dictionaries(st.sampled_from(["5", "10", "100", "+Inf"]), deltas, max_size=4)
+# Up to 40 request lines share a key: each at most 1/64 of the row limit, so no row is refused.
+deltas = st.integers(min_value=0, max_value=10**12 // 64)
+# The contract's shape: no buckets, or buckets ending in +Inf.
+bucket_sets = st.one_of(
+    st.just({}),
+    st.builds(lambda finite, inf: {**finite, "+Inf": inf},
+              st.dictionaries(st.sampled_from(["5", "10", "100"]), deltas, max_size=3), deltas),
+)
+
+
+def _tls_within_total(item: dict) -> dict:
+    return {**item, "tls_request_delta": min(item["tls_request_delta"], item["total_request_delta"])}
+
+
+def _failures_within_requests(item: dict) -> dict:
+    return {**item, "failure_delta": min(item["failure_delta"], item["request_delta"])}
+
 
 services = st.lists(
     st.fixed_dictionaries({
@@ -25,7 +40,7 @@ services = st.lists(
         }), max_size=5),
         "latency_buckets": bucket_sets, "latency_sum": st.floats(0, 1e9), "latency_count": deltas,
         "tls_request_delta": deltas, "total_request_delta": deltas,
-    }),
+    }).map(_tls_within_total),
     max_size=8,
 )
 ingress = st.lists(
@@ -42,7 +57,7 @@ edges = st.lists(
         "src_ns": names, "src_name": names, "dst_ns": names, "dst_name": names,
         "request_delta": deltas, "failure_delta": deltas, "latency_sum": st.floats(0, 1e9),
         "latency_count": deltas,
-    }),
+    }).map(_failures_within_requests),
     max_size=8,
 )
 

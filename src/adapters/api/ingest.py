@@ -3,7 +3,8 @@
 Bad input never reaches storage and never produces a 500: oversize bodies are
 refused while they are read (413, also for chunked bodies), invalid JSON or
 values with 422 naming the field, unknown clusters with 403, a window that overlaps
-one already stored for the cluster with 409 naming the stored window.
+one already stored for the cluster with 409 naming the stored window; a body that is
+not JSON (Content-Type) with 415, data after the gzip stream with 400.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import zlib
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, HTTPException, Request, Security, status
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from adapters.api.auth import INGEST_SCHEME, ApiTokens, check_token
-from adapters.api.errors import describe_validation_error, nul_character_path
+from adapters.api.errors import nul_character_path
 from adapters.api.http_errors import error_responses
+from adapters.api.snapshot_body import InvalidBody, parse_snapshot
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
 from application.ports.ingest import SnapshotOutOfRange, WindowOverlap
@@ -74,6 +75,21 @@ class UnsupportedEncoding(Exception):
     pass
 
 
+class TrailingData(Exception):
+    """Bytes after the end of the gzip stream (a second member, or garbage): refused, not ignored."""
+
+
+# A body without a Content-Type is read as the contract's JSON (the agent always sends one).
+_JSON_MEDIA_TYPE = "application/json"
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json``, with any parameters (``; charset=utf-8``), or no Content-Type at all."""
+    if content_type is None:
+        return True
+    return content_type.split(";", 1)[0].strip().lower() == _JSON_MEDIA_TYPE
+
+
 def _decoder(content_encoding: str | None) -> zlib._Decompress | None:
     """A streaming gunzip for ``Content-Encoding: gzip``; None for an identity body."""
     encoding = (content_encoding or "identity").strip().lower()
@@ -102,6 +118,8 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
             chunk = decoder.decompress(chunk, max_bytes - size + 1)
             if decoder.unconsumed_tail:
                 raise BodyTooLarge
+            if decoder.unused_data:  # whatever follows the end of the gzip stream lands here
+                raise TrailingData
         size += len(chunk)
         if size > max_bytes:
             raise BodyTooLarge
@@ -112,6 +130,8 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
             raise BodyTooLarge
         if not decoder.eof:
             raise zlib.error("the gzip stream ends early")
+        if decoder.unused_data:
+            raise TrailingData
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -125,13 +145,13 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
     dependencies=[Security(INGEST_SCHEME)],
     responses=error_responses(
         400, 403, 408, 409, 413, 415, 422, 503,
-        s400="the client went away before the body ended, or the body is malformed",
+        s400="data after the end of the gzip stream, or the client went away before the body ended",
         s403="cluster not in the allow-list (--allowed-clusters)",
         s409="the window (window_start, timestamp] overlaps a window already stored for the cluster (other "
         "than this very snapshot, which answers 200 duplicate); nothing stored. The message names the "
         "stored window(s). Not worth re-sending: the master has those seconds",
         s413="body (decompressed, when gzip) larger than --max-body",
-        s415="content encoding other than gzip",
+        s415="Content-Type other than application/json, or content encoding other than gzip",
         s422="invalid snapshot; the message names the field",
         s503="the database is unavailable (or storing failed): retry later",
     ),
@@ -156,6 +176,13 @@ async def post_snapshot(
     except HTTPException:
         metrics.rejected("unauthorised")
         raise
+    content_type = request.headers.get("content-type")
+    if not is_json_media_type(content_type):
+        metrics.rejected("invalid")
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Type {content_type!r} is not supported: send {_JSON_MEDIA_TYPE}",
+        )
     body = await _receive(request, max_body, metrics)
     # Parsing a large snapshot takes milliseconds of CPU: off the event loop, with the storing.
     result, snapshot = await run_in_threadpool(_parse_and_store, body, use_case, metrics)
@@ -184,6 +211,11 @@ async def _receive(request: Request, max_body: int, metrics: MasterMetrics) -> b
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"content encoding {error} is not supported: send gzip or an unencoded body",
         ) from None
+    except TrailingData:
+        metrics.rejected("invalid")
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, "body: data after the end of the gzip stream (send one gzip member)"
+        ) from None
     except zlib.error as error:
         metrics.rejected("invalid")
         raise HTTPException(
@@ -193,10 +225,10 @@ async def _receive(request: Request, max_body: int, metrics: MasterMetrics) -> b
 
 def _parse(body: bytes, metrics: MasterMetrics) -> SLOSnapshot:
     try:
-        snapshot = SLOSnapshot.model_validate_json(body)
-    except ValidationError as error:
+        snapshot = parse_snapshot(body)
+    except InvalidBody as error:
         metrics.rejected("invalid")
-        message = describe_validation_error(error)
+        message = str(error)
         log.info("rejected snapshot: %s", message)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message) from None
     # Cheap test on the raw body first; the walk that names the field runs only when it matters.

@@ -27,13 +27,30 @@ from adapters.storage.dialect import bulk_insert, bulk_upsert, greatest, insert
 from adapters.storage.traffic_families import EDGES, INGRESS, WORKLOADS, Family, Row
 from adapters.storage.window_claims import claim_window
 from application.ports.ingest import SnapshotHeader, SnapshotOutOfRange, SnapshotTotals
-from domain.contract import Route, first_route_by_key
+from domain.contract import MAX_COUNT, Route, first_route_by_key
 from domain.timewindow import hour_of
 
 log = logging.getLogger(__name__)
 
-# Counts are stored as 64-bit integers (BIGINT); a sum beyond that cannot be stored exactly.
-MAX_STORED_COUNT = 2**63 - 1
+# The largest count of one raw row (one key of one snapshot, after its items and request entries
+# are summed). Every SUM the database computes stays within 64 bits (2**63 - 1 ≈ 9.22e18), because
+#   - a raw row holds at most MAX_STORED_COUNT = 10**12 per column (refused here, 422, otherwise);
+#   - a cluster has at most one snapshot per second: snapshot_log's key is (cluster_id, ts), ts is
+#     whole seconds, and a snapshot has one row per key (snapshot_totals merges repeated items). So
+#     the raw rows of one key with ts in (lo, hi] add up to at most (hi - lo) * 10**12, whatever
+#     the windows (non-overlapping windows of at least 1 s give the same bound);
+#   - an hourly row sums the raw rows of (hour, hour + 1 h]: at most 3600 * 10**12 = 3.6e15, and
+#     hourly rows of hours in [lo, hi) add up to at most (hi - lo) * 10**12 as well;
+#   - every SUM groups by cluster_id and key (rollup_repository._sums, stats_sql.read_sums); the
+#     only SUMs over a whole cluster are of window_seconds (<= 24 h each, domain.contract) and
+#     sample_count (rows). Sums across keys and clusters are done in Python, which cannot overflow;
+#   - a SUM reads one part of one read, which lies within the read's range padded to whole hours:
+#     at most MAX_RANGE_SECONDS (90 d, adapters/api/params.py) + 2 h = 7,783,200 s; the status
+#     checker and alerts read at most a calendar month. So a SUM is at most 7.79e18 < 9.22e18.
+# The retentions do not enter the bound (no read spans more than 90 d), so they need no cap.
+# PostgreSQL's SUM(bigint) is numeric and would not overflow anyway; SQLite's raises
+# "integer overflow", which is what made one hostile snapshot break every read of its cluster.
+MAX_STORED_COUNT = MAX_COUNT
 
 _ROUTE_KEY = ("cluster_id", "domain", "path_prefix", "service_key")
 _ROUTE_RECORD = ("name", "namespace", "service_name", "service_port", "tls")

@@ -29,10 +29,8 @@ from adapters.storage import schema
 from adapters.storage.dialect import insert
 from adapters.storage.locks import lock_key
 from application.ports.ingest import SnapshotHeader, Window, WindowOverlap
+from domain.contract import MAX_WINDOW_SECONDS  # ingest refuses longer windows: it bounds the scan
 
-# The longest window a snapshot may count (the contract refuses longer ones); it bounds the
-# scan for windows ending after this one's start.
-MAX_WINDOW_SECONDS = 24 * 3600
 # Stored windows named in a refusal; one is enough to act on, a few show a pattern.
 NAMED_WINDOWS = 3
 _LOCK_PREFIX = "snapshot-window:"

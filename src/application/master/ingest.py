@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from application.master.snapshot_totals import snapshot_totals
-from application.ports.ingest import IngestRepository
-from domain.contract import SLOSnapshot
+from application.ports.ingest import IngestRepository, SnapshotOutOfRange
+from domain.contract import SLOSnapshot, window_problem
+
+# The default of --raw-retention (SPEC §4).
+DEFAULT_RAW_RETENTION_SECONDS = 48 * 3600.0
 
 
 class IngestResult(StrEnum):
@@ -30,9 +33,11 @@ class IngestUseCase:
         repository: IngestRepository,
         clock: Callable[[], float],
         allowed_clusters: Iterable[str] = (),
+        raw_retention: float = DEFAULT_RAW_RETENTION_SECONDS,
     ) -> None:
         self._repository = repository
         self._clock = clock
+        self._raw_retention = raw_retention
         # Empty allow-list: any cluster may report.
         self._allowed = frozenset(allowed_clusters)
 
@@ -44,5 +49,9 @@ class IngestUseCase:
         """
         if self._allowed and snapshot.cluster_id not in self._allowed:
             raise ClusterNotAllowed(snapshot.cluster_id)
-        totals = snapshot_totals(snapshot, received_at=int(self._clock()))
+        now = self._clock()
+        problem = window_problem(snapshot.slo_data, now, self._raw_retention)
+        if problem is not None:
+            raise SnapshotOutOfRange(problem)
+        totals = snapshot_totals(snapshot, received_at=int(now))
         return IngestResult.STORED if self._repository.store(totals) else IngestResult.DUPLICATE

@@ -11,7 +11,8 @@ from domain.totals import EdgeTotals, IngressTotals, WorkloadTotals
 
 
 class SnapshotOutOfRange(ValueError):
-    """A snapshot whose numbers cannot be stored (counts beyond what storage holds, infinite sums)."""
+    """A snapshot the master cannot take: counts beyond what storage holds, infinite sums, or a
+    window outside what the master keeps (ahead of its clock, older than the raw retention)."""
 
 
 Window = tuple[int, int]  # (window_start, timestamp]: what a snapshot counts

@@ -29,6 +29,10 @@ from domain.agent.roles import (
 )
 from domain.agent.units import seconds_to_ms
 from domain.contract import (
+    INF_KEY,
+    MAX_BUCKETS,
+    MAX_COUNT,
+    MAX_LATENCY_SUM_MS,
     EdgeMetrics,
     IngressMetrics,
     IngressRequests,
@@ -91,14 +95,16 @@ class Aggregate:
 
 
 def _count(value: float) -> int:
-    # Round, never truncate (§2.3). Only absurd counters (near 1e308) can overflow a sum;
-    # such a value could not be sent, and raising would block every later cycle.
-    return round(value) if math.isfinite(value) else 0
+    # Round, never truncate (§2.3). Only absurd counters (near 1e308) can overflow a sum, and only
+    # a broken exporter counts more than the contract's MAX_COUNT in one interval: such values are
+    # sent as 0 and as the limit, because a model the contract refuses would fail this cycle and,
+    # the state being kept for the next one, every later cycle too.
+    return min(round(value), MAX_COUNT) if math.isfinite(value) else 0
 
 
 def _finite_sum(value: float) -> float:
     # A sum that overflowed or went negative through float noise would be refused by the master.
-    return value if math.isfinite(value) and value > 0 else 0.0
+    return min(value, MAX_LATENCY_SUM_MS) if math.isfinite(value) and value > 0 else 0.0
 
 
 def _positive_counts(requests: dict[tuple[str, str], float]) -> list[tuple[tuple[str, str], int]]:
@@ -107,8 +113,24 @@ def _positive_counts(requests: dict[tuple[str, str], float]) -> list[tuple[tuple
     return [(key, count) for key, count in counted if count > 0]
 
 
-def _buckets(buckets: dict[str, float]) -> dict[str, int]:
+def _buckets(buckets: dict[str, float], count: float) -> dict[str, int]:
+    """Cumulative counts in bound order, in the shape the master takes (``contract.check_buckets``).
+
+    Bounds are already canonical (one key per bound). A histogram without ``+Inf`` (invalid
+    exposition, but parsed) gets one: every observation is ``<= +Inf``, so it is the largest of
+    the count and the other buckets. Beyond MAX_BUCKETS bounds (pods of one workload with
+    different layouts), finite bounds are dropped evenly: a cumulative histogram stays right
+    without some of its bounds, only coarser; refusing it would lose the whole snapshot.
+    """
     ordered = sorted(buckets.items(), key=lambda item: bucket_bound(item[0]))
+    if not ordered:
+        return {}
+    if ordered[-1][0] != INF_KEY:
+        ordered.append((INF_KEY, max(count, *(value for _, value in ordered))))
+    if len(ordered) > MAX_BUCKETS:
+        finite, kept = ordered[:-1], MAX_BUCKETS - 1
+        step = (len(finite) - 1) / (kept - 1)
+        ordered = [finite[round(i * step)] for i in range(kept)] + ordered[-1:]
     return {le: _count(value) for le, value in ordered}
 
 
@@ -202,6 +224,7 @@ class IntervalAggregator:
     def _build_services(self) -> list[ServiceMetrics]:
         services = []
         for (namespace, name), item in sorted(self._workloads.items()):
+            total = _count(sum(item.requests.values()))
             service = ServiceMetrics(
                 namespace=namespace,
                 name=name,
@@ -209,11 +232,12 @@ class IntervalAggregator:
                     ServiceRequests(status_code=code, classification=classification, delta=delta)
                     for (code, classification), delta in _positive_counts(item.requests)
                 ],
-                latency_buckets=_buckets(item.latency.buckets),
+                latency_buckets=_buckets(item.latency.buckets, item.latency.count),
                 latency_sum=_finite_sum(item.latency.sum),
                 latency_count=_count(item.latency.count),
-                tls_request_delta=_count(item.tls),
-                total_request_delta=_count(sum(item.requests.values())),
+                # A part of the total, summed in another order: float rounding must not put it above.
+                tls_request_delta=min(_count(item.tls), total),
+                total_request_delta=total,
             )
             if _has_data(service):
                 services.append(service)
@@ -222,13 +246,14 @@ class IntervalAggregator:
     def _build_edges(self) -> list[EdgeMetrics]:
         edges = []
         for (src_ns, src_name, dst_ns, dst_name), item in sorted(self._edges.items()):
+            requests = _count(item.requests)
             edge = EdgeMetrics(
                 src_ns=src_ns,
                 src_name=src_name,
                 dst_ns=dst_ns,
                 dst_name=dst_name,
-                request_delta=_count(item.requests),
-                failure_delta=_count(item.failures),
+                request_delta=requests,
+                failure_delta=min(_count(item.failures), requests),  # a part of the requests (contract)
                 latency_sum=_finite_sum(item.latency_sum),
                 latency_count=_count(item.latency_count),
             )
@@ -245,7 +270,7 @@ class IntervalAggregator:
                     IngressRequests(code=code, method=method, delta=delta)
                     for (code, method), delta in _positive_counts(item.requests)
                 ],
-                latency_buckets=_buckets(item.latency.buckets),
+                latency_buckets=_buckets(item.latency.buckets, item.latency.count),
                 latency_sum=_finite_sum(seconds_to_ms(item.latency.sum)),
                 latency_count=_count(item.latency.count),
             )
