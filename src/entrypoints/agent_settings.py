@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from entrypoints.config import CommaList, Duration, ProcessSettings
+from entrypoints.config import ByteSize, CommaList, Duration, ProcessSettings
 from entrypoints.listen import parse_listen
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -39,7 +39,17 @@ class AgentSettings(ProcessSettings):
         True, description="subtract kubelet probes from latency histograms that cannot filter them"
     )
     interval: Duration = Field(30.0, gt=0, description="time between scrapes (fractions allowed)")
-    scrape_timeout: Duration = Field(5.0, gt=0, description="timeout of one scrape")
+    scrape_timeout: Duration = Field(
+        5.0, gt=0, description="timeout of one whole scrape: connect, transfer, decompression and parsing"
+    )
+    max_scrape_bytes: ByteSize = Field(
+        "512MiB", gt=0, validate_default=True,
+        description="largest scrape body once decompressed; a larger one fails the scrape",
+    )
+    max_series: int = Field(
+        2_000_000, ge=1,
+        description="most series of the families the agent reads in one scrape; more fail the scrape",
+    )
     cycles: int = Field(
         0, ge=0, description="0: run until stopped; N: stop after N scrapes once the spool is flushed"
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.agent_container import AgentContainer
 from entrypoints.agent_settings import AgentSettings
 from entrypoints.config import load_settings
 
@@ -19,6 +20,7 @@ SPEC_ENVS = {
     "scrape_timeout": "MESHSLO_SCRAPE_TIMEOUT", "cycles": "MESHSLO_CYCLES", "routes": "MESHSLO_ROUTES",
     "spool_dir": "MESHSLO_SPOOL_DIR", "spool_max": "MESHSLO_SPOOL_MAX", "state_file": "MESHSLO_STATE_FILE",
     "agent_listen": "MESHSLO_AGENT_LISTEN", "state_max_age": "MESHSLO_STATE_MAX_AGE",
+    "max_scrape_bytes": "MESHSLO_MAX_SCRAPE_BYTES", "max_series": "MESHSLO_MAX_SERIES",
 }
 
 
@@ -50,6 +52,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.state_file is None
     assert settings.state_max_age == 3600.0
     assert settings.agent_listen == "0.0.0.0:9464"
+    assert settings.max_scrape_bytes == 512 * 1024**2
+    assert settings.max_series == 2_000_000
 
 
 @pytest.mark.parametrize(("field", "env"), sorted(SPEC_ENVS.items()))
@@ -64,7 +68,8 @@ def test_every_setting_reads_its_documented_environment_variable(
         "scrape_timeout": ("500ms", 0.5), "cycles": ("3", 3), "routes": ("file:/r.yaml", "file:/r.yaml"),
         "spool_dir": ("/var/spool/m", "/var/spool/m"), "spool_max": ("5", 5),
         "state_file": ("/var/lib/m/state.json", "/var/lib/m/state.json"), "agent_listen": ("", ""),
-        "state_max_age": ("90m", 5400.0),
+        "state_max_age": ("90m", 5400.0), "max_scrape_bytes": ("64MiB", 64 * 1024**2),
+        "max_series": ("50000", 50_000),
     }
     raw, expected = values[field]
     monkeypatch.setenv(env, raw)
@@ -111,6 +116,9 @@ def test_config_file(tmp_path: Path) -> None:
         (["--spool-dir", " "], "--spool-dir"),
         (["--state-max-age", "-1h"], "--state-max-age"),
         (["--state-max-age", "a while"], "--state-max-age"),
+        (["--max-scrape-bytes", "0"], "--max-scrape-bytes"),
+        (["--max-scrape-bytes", "lots"], "--max-scrape-bytes"),
+        (["--max-series", "0"], "--max-series"),
     ],
 )
 def test_bad_values_exit_2_naming_the_flag(
@@ -144,3 +152,11 @@ def test_state_max_age_is_a_duration_from_flag_or_config_file(
     config = tmp_path / "agent.toml"
     config.write_text(f'cluster_id = "c1"\nstate_max_age = "{value}"\n')
     assert load("--config", str(config)).state_max_age == seconds
+
+
+def test_the_input_limits_reach_the_parser_and_the_source() -> None:
+    settings = load("--cluster-id", "c1", "--max-scrape-bytes", "1KiB", "--max-series", "7",
+                    "--routes", "none")
+    container = AgentContainer(settings=settings)
+    assert container.metrics_source().max_bytes == 1024
+    assert container.parser().max_series == 7
