@@ -94,13 +94,16 @@ class AgentContainer(containers.DeclarativeContainer):
     clock = providers.Object(time.time)
     status = providers.Singleton(AgentStatus)
 
-    parser = providers.Singleton(ExpositionParser, settings.provided.metric_prefix)
+    parser = providers.Singleton(
+        ExpositionParser, settings.provided.metric_prefix, max_series=settings.provided.max_series
+    )
     metrics_source = providers.Singleton(
         HttpMetricsSource,
         metrics_url=settings.provided.metrics_url,
         health_url=providers.Callable(lambda url: url or None, settings.provided.health_url),
         timeout=settings.provided.scrape_timeout,
         parser=parser,
+        max_bytes=settings.provided.max_scrape_bytes,
     )
     route_source = providers.Singleton(
         route_source_from_setting, settings.provided.routes, settings.provided.kubeconfig

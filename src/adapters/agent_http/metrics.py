@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from application.agent.send import SendUseCase
 from application.agent.status import AgentStatus
+from domain.agent.scrape_checks import ScrapeFailure
 
 PREFIX = "meshslo_agent_"
 
@@ -32,6 +33,14 @@ class AgentMetricsCollector(Collector):
 
         yield _counter("cycles", "Collection cycles started", status.cycles)
         yield _counter("scrape_failures", "Scrapes that failed (no state changed)", status.scrape_failures)
+        by_reason = CounterMetricFamily(
+            PREFIX + "scrape_failures_by_reason", "Scrapes that failed, by reason (no state changed)",
+            labels=["reason"],
+        )
+        reasons = status.scrape_failure_reasons
+        for reason in ScrapeFailure:  # every reason from the start, so rate() sees the first failure
+            by_reason.add_metric([reason.value], reasons.get(reason.value, 0))
+        yield by_reason
         yield _counter("cycle_errors", "Cycles that failed for another reason", status.cycle_errors)
         yield SummaryMetricFamily(
             PREFIX + "scrape_duration_seconds",

@@ -20,7 +20,12 @@ series text, and the rest of the line is the value part.
 
 The memory holds the series of the latest complete scrape and nothing else, so
 it follows the live series. A scrape that fails half-way (the chunk iterator
-raises) leaves it as it was. A series' canonical key is, whenever the exporter
+raises) leaves it as it was, and so does a body refused by the checks of
+``domain.agent.scrape_checks`` (raised as ``ScrapeError`` with their reason):
+not text, mostly malformed, empty where the previous scrape had many series,
+or more than ``max_series`` samples of the kept families, a limit checked after
+every chunk, so a body of a million new series stops there instead of being
+held whole. A series' canonical key is, whenever the exporter
 wrote its labels sorted, the very string the line was matched by, and its
 labels are read back from that key on demand (``KeyLabels``): one copy of the
 text per series.
@@ -44,7 +49,6 @@ time. Content after ``# EOF`` is not read and counts as malformed.
 
 from __future__ import annotations
 
-import codecs
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,7 +63,9 @@ from adapters.exposition.line import (
     read_series,
     read_value,
 )
+from adapters.exposition.text import TextDecoder, refuse
 from application.agent.gc_pause import cyclic_gc_paused
+from domain.agent.scrape_checks import DEFAULT_MAX_SERIES, empty_after_many, mostly_malformed, too_many_series
 from domain.agent.stats import CollectStats
 from domain.families import SAMPLE_NAMES
 from domain.series import Scrape, Series
@@ -109,7 +115,12 @@ class ExpositionParser:
     (the agent scrapes from one loop).
     """
 
-    def __init__(self, prefix: str = "otel_") -> None:
+    def __init__(self, prefix: str = "otel_", max_series: int = DEFAULT_MAX_SERIES) -> None:
+        if max_series < 1:
+            raise ValueError(f"max_series must be at least 1, got {max_series}")
+        self._max_series = max_series
+        # Empty answers refused since the last accepted scrape (see scrape_checks.empty_after_many).
+        self._empty_refusals = 0
         self._prefix = prefix
         self._prefix_len = len(prefix)
         # Exposed name → family (the name without prefix), interned so every Series shares one string.
@@ -129,25 +140,48 @@ class ExpositionParser:
         return self._prefix
 
     @property
+    def max_series(self) -> int:
+        return self._max_series
+
+    @property
     def remembered_series(self) -> int:
         return len(self._order)
 
     def parse(self, chunks: Iterable[bytes], timestamp: float | None = None) -> Scrape:
         """Parse an exposition delivered as byte chunks cut anywhere (even inside a UTF-8 character).
 
-        Exceptions raised by ``chunks`` propagate unchanged and leave the parser's memory untouched.
+        Exceptions raised by ``chunks`` propagate unchanged and, like the ``ScrapeError`` of a
+        refused body, leave the parser's memory untouched.
         """
         taken_at = time.time() if timestamp is None else timestamp
         with cyclic_gc_paused():
             state = self._read(chunks)
+            state.stats.samples = len(state.samples)
+            self._judge(state.stats)
             self._remember(state)
-        state.stats.samples = len(state.samples)
         return Scrape(timestamp=taken_at, samples=state.samples, stats=state.stats, layout=self._layout)
+
+    def _judge(self, stats: CollectStats) -> None:
+        """Refuse a complete body that is not an exposition to take (before it is remembered)."""
+        refusal = mostly_malformed(stats)
+        if refusal is None:
+            refusal = empty_after_many(stats.samples, len(self._order), self._empty_refusals)
+            if refusal is not None:
+                self._empty_refusals += 1
+        if refusal is not None:
+            raise refuse(refusal)
+        self._empty_refusals = 0
+
+    def _too_many_series(self, state: _Pass) -> None:
+        refusal = too_many_series(len(state.samples), self._max_series)
+        if refusal is not None:
+            raise refuse(refusal)
 
     def _read(self, chunks: Iterable[bytes]) -> _Pass:
         state = _Pass()
         stats = state.stats
-        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        decoder = TextDecoder()
+        max_series = self._max_series
         tail = ""
         skipping = False
         at_start = True
@@ -178,9 +212,13 @@ class ExpositionParser:
                 stats.malformed_lines += 1
             if lines:
                 self._consume(lines, state)
-        tail += decoder.decode(b"", final=True)
+                if len(state.samples) > max_series:
+                    self._too_many_series(state)
+        tail += decoder.final()
         if tail and not skipping:
             self._consume([tail], state)
+            if len(state.samples) > max_series:
+                self._too_many_series(state)
         return state
 
     def _remember(self, state: _Pass) -> None:

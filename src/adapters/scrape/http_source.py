@@ -1,10 +1,12 @@
 """The metrics endpoint over HTTP (``MetricsSource``): a streamed GET fed to the exposition parser.
 
-The body is never held whole: httpx hands over decompressed chunks as they
-arrive and the parser consumes them line by line. Any answer that is not a
+The body is never held whole: the raw bytes are decompressed here
+(``adapters.scrape.body``, within ``--max-scrape-bytes``) and handed to the
+parser in pieces of bounded size as they arrive. Any answer that is not a
 complete 2xx exposition (error status, timeout, refused connection, a
-transfer cut short, a protobuf body) raises ``ScrapeError``; the parser's
-cache only moves on after a complete body, so a failed scrape changes nothing.
+transfer cut short, a protobuf body, a body over the cap, a stack of
+encodings) raises ``ScrapeError`` with its reason; the parser's cache only
+moves on after a complete body it accepts, so a failed scrape changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from types import TracebackType
 import httpx
 
 from adapters.exposition.parser import ExpositionParser
+from adapters.scrape.body import BodyRefused, BoundedBody, content_coding
 from application.ports.agent import ScrapeError
+from domain.agent.scrape_checks import DEFAULT_MAX_SCRAPE_BYTES, ScrapeFailure
 from domain.series import Scrape
 
 # Text 0.0.4 first: it is what every exporter speaks and has no per-sample _created noise.
@@ -31,10 +35,12 @@ class _Deadline(Exception):
 class HttpMetricsSource:
     """Scrapes ``metrics_url``.
 
-    ``timeout`` bounds each network wait (connect, every read) and, checked as
-    each chunk arrives, the whole transfer: a body that trickles in is cut once
-    the scrape has taken longer than ``timeout``, a stalled one after at most
-    one more read timeout. The decompressed size of a body is in ``Scrape.stats.bytes_read``.
+    ``timeout`` bounds each network wait (connect, every read) and the whole
+    scrape: the deadline is checked before each decompressed piece goes to the
+    parser and once more after the last, so neither a trickling body, nor one
+    chunk that inflates hugely, nor a long parse runs more than one piece past
+    it; a stalled read ends after at most one more read timeout. The
+    decompressed size of a body is in ``Scrape.stats.bytes_read``, at most ``max_bytes``.
     """
 
     def __init__(
@@ -44,9 +50,13 @@ class HttpMetricsSource:
         timeout: float,
         parser: ExpositionParser,
         client: httpx.Client | None = None,
+        max_bytes: int = DEFAULT_MAX_SCRAPE_BYTES,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"scrape timeout must be positive, got {timeout}")
+        if max_bytes <= 0:
+            raise ValueError(f"max scrape bytes must be positive, got {max_bytes}")
+        self._max_bytes = max_bytes
         self._metrics_url = metrics_url
         self._health_url = health_url
         self._timeout = timeout
@@ -57,28 +67,39 @@ class HttpMetricsSource:
     def scrape(self) -> Scrape:
         taken_at = time.time()
         deadline = time.monotonic() + self._timeout
+        url = self._metrics_url
         try:
             with self._client.stream(
-                "GET", self._metrics_url, headers=_HEADERS, timeout=self._timeout, follow_redirects=True
+                "GET", url, headers=_HEADERS, timeout=self._timeout, follow_redirects=True
             ) as response:
-                self._check(response)
-                return self._parser.parse(self._body(response, deadline), timestamp=taken_at)
+                body = self._check(response)
+                return self._parser.parse(self._pieces(response, body, deadline), timestamp=taken_at)
         except _Deadline:
             raise ScrapeError(
-                f"scrape of {self._metrics_url} took longer than {self._timeout:g}s; body not complete"
+                f"scrape of {url} took longer than the scrape timeout of {self._timeout:g}s "
+                "(transfer, decompression and parsing; a large cold parse needs a longer --scrape-timeout)",
+                ScrapeFailure.TIMEOUT,
             ) from None
+        except BodyRefused as error:
+            raise ScrapeError(f"scrape of {url}: {error}", error.reason) from None
+        except ScrapeError as error:  # the parser's refusals, which do not know the URL
+            raise ScrapeError(f"scrape of {url}: {error}", error.reason) from None
         except httpx.TimeoutException as error:
             raise ScrapeError(
-                f"scrape of {self._metrics_url} timed out after {self._timeout:g}s ({type(error).__name__})"
+                f"scrape of {url} timed out after {self._timeout:g}s ({type(error).__name__})",
+                ScrapeFailure.TIMEOUT,
             ) from error
         except httpx.RemoteProtocolError as error:
-            raise ScrapeError(f"scrape of {self._metrics_url} broken off: {error}") from error
-        except httpx.DecodingError as error:
-            raise ScrapeError(f"scrape of {self._metrics_url}: body cannot be decoded: {error}") from error
+            raise ScrapeError(f"scrape of {url} broken off: {error}", ScrapeFailure.CONNECTION) from error
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise ScrapeError(
-                f"scrape of {self._metrics_url} failed: {type(error).__name__}: {error}"
+                f"scrape of {url} failed: {type(error).__name__}: {error}", ScrapeFailure.CONNECTION
             ) from error
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest body read, once decompressed."""
+        return self._max_bytes
 
     def healthy(self) -> bool:
         if self._health_url is None:
@@ -104,19 +125,34 @@ class HttpMetricsSource:
     ) -> None:
         self.close()
 
-    def _check(self, response: httpx.Response) -> None:
+    def _check(self, response: httpx.Response) -> BoundedBody:
+        """What the headers already tell: refused before any of the body is read."""
         if not response.is_success:
             reason = response.reason_phrase or "error"
-            raise ScrapeError(f"scrape of {self._metrics_url} answered HTTP {response.status_code} {reason}")
+            raise BodyRefused(f"answered HTTP {response.status_code} {reason}", ScrapeFailure.HTTP)
         content_type = response.headers.get("content-type", "")
         if "protobuf" in content_type:
-            raise ScrapeError(
-                f"scrape of {self._metrics_url} answered {content_type!r}; only text formats are read"
+            raise BodyRefused(
+                f"answered {content_type!r}; only text formats are read", ScrapeFailure.NOT_TEXT
             )
+        coding = content_coding(response.headers.get_list("content-encoding", split_commas=True))
+        length = response.headers.get("content-length", "")
+        if coding is None and length.isdigit() and int(length) > self._max_bytes:
+            raise BodyRefused(
+                f"body of {int(length):,} bytes is larger than {self._max_bytes:,} (--max-scrape-bytes)",
+                ScrapeFailure.TOO_LARGE,
+            )
+        return BoundedBody(coding, self._max_bytes)
 
     @staticmethod
-    def _body(response: httpx.Response, deadline: float) -> Iterator[bytes]:
-        for chunk in response.iter_bytes():
-            if time.monotonic() > deadline:
-                raise _Deadline
-            yield chunk
+    def _pieces(response: httpx.Response, body: BoundedBody, deadline: float) -> Iterator[bytes]:
+        """The decompressed body; the deadline is checked before each piece and after the last,
+        so the parser never works on more than one piece past it."""
+        for chunk in response.iter_raw():
+            for piece in body.pieces(chunk):
+                if time.monotonic() > deadline:
+                    raise _Deadline
+                yield piece
+        body.finish()
+        if time.monotonic() > deadline:
+            raise _Deadline

@@ -178,7 +178,7 @@ class AgentLoop:
         try:
             result = self._collector.run()
         except ScrapeError as error:
-            status.scrape_failures += 1
+            status.record_scrape_failure(error.reason)
             self._cycle_failed(f"scrape failed: {error}")
             log.warning("scrape failed, the next good one covers the gap: %s", error)
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.agent.scrape_checks import ScrapeFailure
 from domain.agent.stats import CollectStats
 
 
@@ -30,6 +31,15 @@ class AgentStatus:
     last_scrape_seconds: float = 0.0
     last_scrape_bytes: int = 0
     collect: CollectStats = field(default_factory=CollectStats)  # summed over every successful collection
+    # Failed scrapes by reason (ScrapeFailure values); their sum is scrape_failures.
+    scrape_failure_reasons: dict[str, int] = field(default_factory=dict)
+
+    def record_scrape_failure(self, reason: ScrapeFailure) -> None:
+        # A new dict, not an update in place: the /metrics server may be iterating the old one.
+        reasons = dict(self.scrape_failure_reasons)
+        reasons[reason.value] = reasons.get(reason.value, 0) + 1
+        self.scrape_failure_reasons = reasons
+        self.scrape_failures += 1
 
     def health(
         self, now: float, stale_after: float, stranded: str | None = None

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from domain.agent.scrape_checks import ScrapeFailure
 from domain.agent.stats import CollectStats
 from domain.contract import Route, SLOSnapshot
 from domain.series import Scrape
 
 
 class ScrapeError(Exception):
-    """The metrics endpoint could not be read; the cycle changes no state."""
+    """The metrics endpoint could not be read, or what it said is not taken; the cycle changes
+    no state. ``reason`` says which, for the agent's failure counter."""
+
+    def __init__(self, message: str, reason: ScrapeFailure = ScrapeFailure.OTHER) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class DeliveryError(Exception):

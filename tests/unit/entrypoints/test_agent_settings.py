@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.agent_container import AgentContainer
 from entrypoints.agent_settings import AgentSettings
 from entrypoints.config import load_settings
 
@@ -20,6 +21,7 @@ SPEC_ENVS = {
     "spool_dir": "MESHSLO_SPOOL_DIR", "spool_max": "MESHSLO_SPOOL_MAX", "state_file": "MESHSLO_STATE_FILE",
     "agent_listen": "MESHSLO_AGENT_LISTEN", "state_max_age": "MESHSLO_STATE_MAX_AGE",
     "max_snapshot_bytes": "MESHSLO_MAX_SNAPSHOT_BYTES",
+    "max_scrape_bytes": "MESHSLO_MAX_SCRAPE_BYTES", "max_series": "MESHSLO_MAX_SERIES",
 }
 
 
@@ -44,7 +46,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.exclude_namespaces == ["linkerd", "linkerd-viz", "kube-system", "otel"]
     assert settings.admin_port == 4191
     assert settings.probe_compensation is True
-    assert settings.interval == 30.0 and settings.scrape_timeout == 5.0
+    assert settings.interval == 30.0 and settings.scrape_timeout == 20.0
     assert settings.cycles == 0 and settings.flush_timeout == 30.0
     assert settings.routes == "kubernetes"
     assert settings.spool_dir == "./spool" and settings.spool_max == 10000
@@ -52,6 +54,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.state_max_age == 3600.0
     assert settings.agent_listen == "0.0.0.0:9464"
     assert settings.max_snapshot_bytes == 8 * 1024 * 1024  # the master's default --max-body
+    assert settings.max_scrape_bytes == 512 * 1024**2
+    assert settings.max_series == 2_000_000
 
 
 @pytest.mark.parametrize(("field", "env"), sorted(SPEC_ENVS.items()))
@@ -67,6 +71,8 @@ def test_every_setting_reads_its_documented_environment_variable(
         "spool_dir": ("/var/spool/m", "/var/spool/m"), "spool_max": ("5", 5),
         "state_file": ("/var/lib/m/state.json", "/var/lib/m/state.json"), "agent_listen": ("", ""),
         "state_max_age": ("90m", 5400.0), "max_snapshot_bytes": ("2MiB", 2 * 1024 * 1024),
+        "max_scrape_bytes": ("64MiB", 64 * 1024**2),
+        "max_series": ("50000", 50_000),
     }
     raw, expected = values[field]
     monkeypatch.setenv(env, raw)
@@ -115,6 +121,9 @@ def test_config_file(tmp_path: Path) -> None:
         (["--state-max-age", "a while"], "--state-max-age"),
         (["--max-snapshot-bytes", "0"], "--max-snapshot-bytes"),
         (["--max-snapshot-bytes", "big"], "--max-snapshot-bytes"),
+        (["--max-scrape-bytes", "0"], "--max-scrape-bytes"),
+        (["--max-scrape-bytes", "lots"], "--max-scrape-bytes"),
+        (["--max-series", "0"], "--max-series"),
     ],
 )
 def test_bad_values_exit_2_naming_the_flag(
@@ -148,3 +157,11 @@ def test_state_max_age_is_a_duration_from_flag_or_config_file(
     config = tmp_path / "agent.toml"
     config.write_text(f'cluster_id = "c1"\nstate_max_age = "{value}"\n')
     assert load("--config", str(config)).state_max_age == seconds
+
+
+def test_the_input_limits_reach_the_parser_and_the_source() -> None:
+    settings = load("--cluster-id", "c1", "--max-scrape-bytes", "1KiB", "--max-series", "7",
+                    "--routes", "none")
+    container = AgentContainer(settings=settings)
+    assert container.metrics_source().max_bytes == 1024
+    assert container.parser().max_series == 7

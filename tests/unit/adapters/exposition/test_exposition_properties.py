@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.exposition.labels import KeyLabels
 from adapters.exposition.parser import ExpositionParser
+from application.ports.agent import ScrapeError
 from domain.series import Scrape
 
 # Every quirk at once: comments, CRLF, multi-byte UTF-8, escapes, exemplars, timestamps,
@@ -40,6 +41,14 @@ def outcome(scrape: Scrape) -> tuple[object, ...]:
     stats = scrape.stats
     counts = (stats.bytes_read, stats.lines, stats.samples, stats.unrelated_lines, stats.malformed_lines)
     return samples, counts
+
+
+def attempt(parser: ExpositionParser, chunks: list[bytes]) -> tuple[object, ...]:
+    """The outcome of a scrape, or the reason it was refused."""
+    try:
+        return outcome(parser.parse(chunks))
+    except ScrapeError as refused:
+        return ("refused", refused.reason)
 
 
 def split(body: bytes, cuts: list[int]) -> list[bytes]:
@@ -156,10 +165,15 @@ fragments = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(fragments | st.binary(max_size=4), max_size=60), st.lists(st.integers(0, 400), max_size=6))
-def test_no_input_makes_the_parser_raise(pieces: list[bytes], cuts: list[int]) -> None:
+def test_no_input_makes_the_parser_raise_but_a_refusal(pieces: list[bytes], cuts: list[int]) -> None:
     body = b"".join(pieces)
     parser = ExpositionParser()
-    first = parser.parse(split(body, cuts))
+    try:
+        first = parser.parse(split(body, cuts))
+    except ScrapeError as refused:  # not text, or mostly malformed: wherever the body was cut
+        assert parser.remembered_series == 0
+        assert attempt(parser, [body]) == ("refused", refused.reason)
+        return
     again = parser.parse([body])
     assert outcome(again) == outcome(first)
     stats = first.stats
@@ -175,4 +189,4 @@ def test_what_was_parsed_before_never_changes_a_scrape(bodies: list[list[bytes]]
     parser = ExpositionParser()
     for pieces in bodies:
         body = b"".join(pieces)
-        assert outcome(parser.parse([body])) == outcome(ExpositionParser().parse([body]))
+        assert attempt(parser, [body]) == attempt(ExpositionParser(), [body])

@@ -113,8 +113,9 @@ def test_the_indented_modern_linkerd_lines_keep_their_labels() -> None:
 
 
 def test_a_second_reading_of_every_file_gives_the_same_series_objects() -> None:
-    parser = ExpositionParser("")
     for path in FILES:
+        # One parser per file: an exposition without relevant series after one with many is refused.
+        parser = ExpositionParser("")
         body = path.read_bytes()
         first = parser.parse([body])
         second = parser.parse([body])

@@ -15,6 +15,7 @@ import pytest
 from adapters.exposition.parser import ExpositionParser
 from adapters.scrape.http_source import HttpMetricsSource
 from application.ports.agent import MetricsSource, ScrapeError
+from domain.agent.scrape_checks import ScrapeFailure
 
 BODY = (
     "# TYPE otel_response_total counter\n"
@@ -316,3 +317,22 @@ def test_health(base: str, health: str | None, timeout: float, expected: bool) -
 def test_a_non_positive_timeout_is_refused() -> None:
     with pytest.raises(ValueError, match="timeout"):
         HttpMetricsSource("http://127.0.0.1:1/metrics", None, 0, ExpositionParser())
+
+
+@pytest.mark.parametrize(
+    ("path", "timeout", "reason"),
+    [("/500", 5.0, ScrapeFailure.HTTP), ("/silent", 0.3, ScrapeFailure.TIMEOUT),
+     ("/trickle", 0.35, ScrapeFailure.TIMEOUT), ("/truncated", 5.0, ScrapeFailure.CONNECTION),
+     ("/hang-up", 5.0, ScrapeFailure.CONNECTION), ("/broken-gzip", 5.0, ScrapeFailure.ENCODING),
+     ("/protobuf", 5.0, ScrapeFailure.NOT_TEXT)],
+)  # fmt: skip
+def test_each_failure_carries_its_reason(base: str, path: str, timeout: float, reason: ScrapeFailure) -> None:
+    with source(f"{base}{path}", timeout=timeout) as metrics, pytest.raises(ScrapeError) as failed:
+        metrics.scrape()
+    assert failed.value.reason is reason
+
+
+def test_a_refused_connection_has_the_connection_reason() -> None:
+    with source(f"http://127.0.0.1:{free_port()}/metrics") as metrics, pytest.raises(ScrapeError) as failed:
+        metrics.scrape()
+    assert failed.value.reason is ScrapeFailure.CONNECTION
