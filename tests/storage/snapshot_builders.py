@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from adapters.storage import schema
+from adapters.storage.engine import make_engine
 
 
 def service(namespace: str = "shop", name: str = "checkout", **overrides: Any) -> dict[str, Any]:
@@ -120,3 +121,12 @@ def row_counts(engine: Engine) -> dict[str, int]:
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in schema.metadata.tables.items()
         }
+
+
+def stored_rows(database_url: str) -> dict[str, int]:
+    """``row_counts`` of the database at ``database_url``, on an engine of its own."""
+    engine = make_engine(database_url)
+    try:
+        return row_counts(engine)
+    finally:
+        engine.dispose()

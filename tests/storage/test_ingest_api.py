@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.storage.snapshot_builders import DELETE, row_counts, with_change
+from tests.storage.snapshot_builders import DELETE, stored_rows, with_change
 from tests.storage.snapshot_builders import snapshot as build_snapshot
 
 from adapters.api.app import create_app
-from adapters.storage.engine import make_engine
 from entrypoints.master_container import MasterContainer
 from entrypoints.master_settings import MasterSettings
 
@@ -44,14 +43,6 @@ def client(database_url: str) -> Iterator[TestClient]:
     )
     with TestClient(create_app(MasterContainer(settings=settings))) as test_client:
         yield test_client
-
-
-def stored_rows(database_url: str) -> dict[str, int]:
-    engine = make_engine(database_url)
-    try:
-        return row_counts(engine)
-    finally:
-        engine.dispose()
 
 
 def post(client: TestClient, document: Any, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.storage.snapshot_builders import edge, row_counts, service
+from tests.storage.snapshot_builders import edge, service, stored_rows
 from tests.storage.snapshot_builders import snapshot as build_snapshot
 
 from adapters.api.app import create_app
-from adapters.storage.engine import make_engine
 from entrypoints.master_container import MasterContainer
 from entrypoints.master_settings import MasterSettings
 
@@ -39,14 +38,6 @@ def client(database_url: str) -> Iterator[TestClient]:
     settings = MasterSettings(database_url=database_url, ingest_token=TOKEN, max_body=8 * 1024 * 1024)
     with TestClient(create_app(MasterContainer(settings=settings))) as test_client:
         yield test_client
-
-
-def stored_rows(database_url: str) -> dict[str, int]:
-    engine = make_engine(database_url)
-    try:
-        return row_counts(engine)
-    finally:
-        engine.dispose()
 
 
 def post_body(  # type: ignore[no-untyped-def]
