@@ -130,9 +130,12 @@ def history(now: int) -> Iterator[dict[str, Any]]:
                        ingresses=[backend], routes=[route("shop.example.com", "shop-web-80")])
 
 
-def recovery(now: int) -> dict[str, Any]:
-    """A flood of good requests for shop/fast: every short window drops far below its factor."""
-    return snapshot(cluster_id=CLUSTER, timestamp=now, window=STEP,
+def recovery(since: int, now: int) -> dict[str, Any]:
+    """A flood of good requests for shop/fast: every short window drops far below its factor.
+
+    Its window starts where the stored ones end (``since``): the master refuses overlapping windows."""
+    timestamp = max(now, since + 1)
+    return snapshot(cluster_id=CLUSTER, timestamp=timestamp, window=timestamp - since,
                     services=[_workload("fast", 2_000_000, 0)], edges=[], ingresses=[], routes=[])
 
 
