@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from domain.agent.scrape_checks import ScrapeFailure
 
 PIECE_BYTES = 256 * 1024
+RAW_SLACK_BYTES = 64 * 1024  # headers and block overhead a valid compressed body may add
 
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _WBITS = {"gzip": _GZIP_WBITS, "x-gzip": _GZIP_WBITS, "deflate": zlib.MAX_WBITS}
@@ -74,11 +75,21 @@ class BoundedBody:
         self._left = max_bytes
         self._piece_bytes = piece_bytes
         self._stream: zlib._Decompress | None = None  # the current gzip member, once input came
+        # Compressed input is capped too: valid deflate data is never much larger than what it
+        # inflates to (5 bytes per 64 KiB stored block), but empty blocks or empty gzip members
+        # inflate to nothing and would otherwise stream in without end.
+        self._raw_left = max_bytes + max_bytes // 1000 + RAW_SLACK_BYTES
 
     def pieces(self, raw: bytes) -> Iterator[bytes]:
         if self._wbits is None:
             yield from self._as_sent(raw)
             return
+        self._raw_left -= len(raw)
+        if self._raw_left < 0:
+            raise BodyRefused(
+                f"compressed body is larger than a body of {self._max_bytes:,} bytes can be "
+                "(--max-scrape-bytes)", ScrapeFailure.TOO_LARGE,
+            )
         try:
             yield from self._inflated(raw)
         except zlib.error as error:

@@ -146,9 +146,12 @@ class HttpMetricsSource:
 
     @staticmethod
     def _pieces(response: httpx.Response, body: BoundedBody, deadline: float) -> Iterator[bytes]:
-        """The decompressed body; the deadline is checked before each piece and after the last,
-        so the parser never works on more than one piece past it."""
+        """The decompressed body; the deadline is checked as each raw chunk arrives (a compressed
+        stream of empty blocks yields no piece at all), before each piece and after the last, so
+        the parser never works on more than one piece past it."""
         for chunk in response.iter_raw():
+            if time.monotonic() > deadline:
+                raise _Deadline
             for piece in body.pieces(chunk):
                 if time.monotonic() > deadline:
                     raise _Deadline

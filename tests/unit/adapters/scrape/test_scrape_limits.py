@@ -136,6 +136,40 @@ def test_a_body_that_takes_long_to_inflate_and_parse_fails_in_about_the_timeout(
     assert elapsed < 2.5
 
 
+# A gzip header, then deflate blocks that are empty and never the last: they inflate to nothing.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+EMPTY_STORED_BLOCK = b"\x00\x00\x00\xff\xff"
+
+
+def test_a_compressed_stream_that_inflates_to_nothing_fails_in_about_the_timeout() -> None:
+    # 10 s of raw chunks that yield no decompressed byte: the deadline must still cut it.
+    endless = GZIP_HEADER + EMPTY_STORED_BLOCK * 200_000
+    answer = Answer(endless, {"Content-Encoding": "gzip"}, pause=0.05, piece=5_000)
+    started = time.monotonic()
+    error = scrape_failure(answer, timeout=0.5)
+    assert error.reason is ScrapeFailure.TIMEOUT, error
+    assert time.monotonic() - started < 2.0
+
+
+def test_compressed_input_that_inflates_to_nothing_is_capped_too() -> None:
+    body = BoundedBody("gzip", 1000)
+    assert list(body.pieces(GZIP_HEADER)) == []
+    with pytest.raises(BodyRefused) as refused:
+        for _ in range(100):
+            assert list(body.pieces(EMPTY_STORED_BLOCK * 1000)) == []
+    assert refused.value.reason is ScrapeFailure.TOO_LARGE
+    assert "compressed body is larger than a body of 1,000 bytes can be" in str(refused.value)
+
+
+def test_valid_compressed_bodies_near_the_cap_are_not_refused_by_the_raw_cap() -> None:
+    # Incompressible data costs deflate a few bytes per stored block: still within the slack.
+    import os
+    data = os.urandom(4 * MiB)
+    body = BoundedBody("gzip", len(data))
+    assert sum(len(piece) for piece in body.pieces(gzip.compress(data, 9))) == len(data)
+    body.finish()
+
+
 def test_a_trickling_body_fails_with_the_timeout_reason() -> None:
     error = scrape_failure(Answer(exposition(1), pause=0.1, piece=1000), timeout=0.4)
     assert error.reason is ScrapeFailure.TIMEOUT
