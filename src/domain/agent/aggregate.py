@@ -108,8 +108,15 @@ def _finite_sum(value: float) -> float:
 
 
 def _positive_counts(requests: dict[tuple[str, str], float]) -> list[tuple[tuple[str, str], int]]:
-    """Request counts by (code, method or classification), in key order, without the zero ones."""
-    counted = ((key, _count(delta)) for key, delta in sorted(requests.items()))
+    """Request counts by (code, method or classification), in key order, without the zero ones.
+
+    The master stores their sum as the item's requests, at most MAX_COUNT: entries of a broken
+    exporter that add up to more are scaled down together, keeping their shares (and so the
+    error rate), rather than have the whole snapshot refused every cycle."""
+    counted = [(key, _count(delta)) for key, delta in sorted(requests.items())]
+    total = sum(count for _, count in counted)
+    if total > MAX_COUNT:
+        counted = [(key, count * MAX_COUNT // total) for key, count in counted]
     return [(key, count) for key, count in counted if count > 0]
 
 

@@ -78,3 +78,25 @@ def test_tls_requests_never_exceed_the_total_through_float_rounding() -> None:
         aggregator.add(WorkloadRequests(WORKLOAD, code, "success", tls=True), delta)
     [service] = _as_sent(aggregator).slo_data.services
     assert service.tls_request_delta <= service.total_request_delta == 2
+
+
+def test_request_entries_adding_up_beyond_the_limit_are_scaled_down_keeping_their_shares() -> None:
+    # Each entry is within the limit, their sum (what the master stores as the workload's
+    # requests) is not: the master would refuse the whole snapshot, every cycle.
+    aggregator = _aggregator()
+    aggregator.add(WorkloadRequests(WORKLOAD, "200", "success", tls=False), 9e11)
+    aggregator.add(WorkloadRequests(WORKLOAD, "500", "failure", tls=False), 3e11)
+    [service] = _as_sent(aggregator).slo_data.services
+    deltas = {entry.status_code: entry.delta for entry in service.requests}
+    assert sum(deltas.values()) <= MAX_COUNT
+    assert deltas == {"200": 9 * MAX_COUNT // 12, "500": 3 * MAX_COUNT // 12}
+    assert service.total_request_delta == MAX_COUNT
+
+
+def test_request_entries_within_the_limit_are_sent_exactly() -> None:
+    aggregator = _aggregator()
+    aggregator.add(WorkloadRequests(WORKLOAD, "200", "success", tls=False), 6e11)
+    aggregator.add(WorkloadRequests(WORKLOAD, "500", "failure", tls=False), 4e11)
+    [service] = _as_sent(aggregator).slo_data.services
+    deltas = {entry.status_code: entry.delta for entry in service.requests}
+    assert deltas == {"200": 6 * 10**11, "500": 4 * 10**11}
