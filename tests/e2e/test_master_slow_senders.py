@@ -115,6 +115,24 @@ def test_slow_bodies_are_cut_at_the_deadline_and_normal_requests_go_on(master: t
         assert "--body-timeout" in json.loads(body)["detail"]
 
 
+def test_a_large_body_over_a_thin_link_gets_time_in_proportion_to_its_length(master: tuple[str, int]) -> None:
+    """A 1 MiB body at 256 KiB/s takes 4 s, past the 3 s deadline but within its extension for
+    the declared length (1 s per 128 KiB): it is read whole and answered on its merits (invalid JSON)."""
+    _url, port = master
+    size, piece = 1024 * 1024, 64 * 1024
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(_request_head("POST", "/agent/snapshot", INGEST, size))
+        started = time.monotonic()
+        for _ in range(size // piece):
+            sock.sendall(b"x" * piece)
+            time.sleep(0.25)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
+            answer += chunk
+    assert time.monotonic() - started > BODY_TIMEOUT
+    assert _status(answer) == 422, answer[:300]
+
+
 def test_a_route_that_does_not_read_its_body_answers_and_closes(master: tuple[str, int]) -> None:
     """A refused token (before the body is read) or a GET with a body: answered at once, then closed,
     so the unread body cannot keep the connection."""

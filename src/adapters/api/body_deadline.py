@@ -5,7 +5,11 @@ byte every 2 s hold 500 connections (and their handlers) open for ever. This ASG
 middleware wraps ``receive`` for every route: the whole body must have arrived within
 the deadline counted from the moment the request's headers were complete, else the
 route's read raises ``BodyTimeout`` (an HTTP 408 answered with ``Connection: close``,
-so uvicorn closes the connection). A route that answers without reading its body (a
+so uvicorn closes the connection). A large declared body gets one more second per
+``MIN_BODY_RATE`` bytes, so that an agent's big snapshot over a thin link is not cut
+every time (and, being re-sent in order, hold up every later one): a slow sender gains
+at most ``--max-body / MIN_BODY_RATE`` seconds by declaring a large body. A route that
+answers without reading its body (a
 refused token, a GET with a body) answers with ``Connection: close`` too: uvicorn
 would otherwise keep reading the unread body into a kept-alive connection.
 """
@@ -18,6 +22,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+MIN_BODY_RATE = 128 * 1024  # bytes per second a declared body is allowed beyond the deadline
+
 
 class BodyTimeout(HTTPException):
     """The body did not arrive in time; an ``HTTPException`` so that every route (FastAPI's body
@@ -26,7 +32,8 @@ class BodyTimeout(HTTPException):
     def __init__(self, seconds: float) -> None:
         super().__init__(
             status_code=408,
-            detail=f"the request body did not arrive within {seconds:g} s (--body-timeout)",
+            detail=f"the request body did not arrive within {seconds:g} s (--body-timeout, plus 1 s "
+            f"per {MIN_BODY_RATE // 1024} KiB of its declared Content-Length)",
             headers={"Connection": "close"},
         )
 
@@ -40,6 +47,15 @@ def _declares_body(scope: Scope) -> bool:
     return False
 
 
+def _declared_length(scope: Scope) -> int:
+    """The body's declared Content-Length, 0 when there is none (chunked) or it is not a number."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            text = value.strip()
+            return int(text) if text.isdigit() else 0
+    return 0
+
+
 class BodyDeadline:
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -50,7 +66,8 @@ class BodyDeadline:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.seconds
+        allowed = self.seconds + _declared_length(scope) / MIN_BODY_RATE
+        deadline = loop.time() + allowed
         body_complete = False
 
         async def timed_receive() -> Message:
@@ -61,7 +78,7 @@ class BodyDeadline:
                 async with asyncio.timeout_at(deadline):
                     message = await receive()
             except TimeoutError:
-                raise BodyTimeout(self.seconds) from None
+                raise BodyTimeout(allowed) from None
             if message["type"] != "http.request" or not message.get("more_body", False):
                 body_complete = True
             return message
