@@ -151,6 +151,21 @@ def test_data_after_the_gzip_stream_is_a_400(client: TestClient, database_url: s
     assert_refused(response, 400, "body: data after the end of the gzip stream", database_url)
 
 
+def test_a_gzip_stream_that_inflates_to_nothing_is_a_413(client: TestClient, database_url: str) -> None:
+    # Empty deflate blocks that are never the last, sent chunked (no Content-Length to refuse
+    # up front): they inflate to nothing, so only a cap on the compressed bytes ends them.
+    header, empty_block = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", b"\x00\x00\x00\xff\xff"
+
+    def endless() -> Iterator[bytes]:
+        yield header
+        for _ in range(200):
+            yield empty_block * 10_000  # 50 KB each, 10 MB in all: beyond the 8 MiB limit
+
+    response = client.post("/agent/snapshot", content=endless(),
+                           headers={**AUTH, **JSON, "Content-Encoding": "gzip"})
+    assert_refused(response, 413, "snapshot body is larger than the limit", database_url)
+
+
 def test_integral_floats_are_stored_as_their_integer(client: TestClient) -> None:
     text = json.dumps(snapshot(timestamp=NOW), separators=(",", ":"))
     text = text.replace(f'"timestamp":{NOW}', f'"timestamp":{NOW}.0').replace('"delta":118', '"delta":1.18e2')

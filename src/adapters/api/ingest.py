@@ -112,8 +112,14 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
+    # Compressed input is capped too: valid gzip is never much larger than what it inflates to,
+    # but a stream of empty blocks inflates to nothing and would otherwise never reach the limit.
+    raw_left = max_bytes + max_bytes // 1000 + 64 * 1024
     async for chunk in request.stream():
         if decoder is not None:
+            raw_left -= len(chunk)
+            if raw_left < 0:
+                raise BodyTooLarge
             # Never inflate more than one byte past the limit, however small the input chunk.
             chunk = decoder.decompress(chunk, max_bytes - size + 1)
             if decoder.unconsumed_tail:
