@@ -38,22 +38,17 @@ class BodyTimeout(HTTPException):
         )
 
 
-def _declares_body(scope: Scope) -> bool:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            return value.strip() not in (b"", b"0")
-        if name == b"transfer-encoding":
-            return True
-    return False
-
-
-def _declared_length(scope: Scope) -> int:
-    """The body's declared Content-Length, 0 when there is none (chunked) or it is not a number."""
+def _declared_body(scope: Scope) -> int | None:
+    """None when the request declares no body; else its Content-Length (0 when chunked, or not a number)."""
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             text = value.strip()
+            if text in (b"", b"0"):
+                return None
             return int(text) if text.isdigit() else 0
-    return 0
+        if name == b"transfer-encoding":
+            return 0
+    return None
 
 
 class BodyDeadline:
@@ -62,11 +57,12 @@ class BodyDeadline:
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _declares_body(scope):
+        length = _declared_body(scope) if scope["type"] == "http" else None
+        if length is None:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        allowed = self.seconds + _declared_length(scope) / MIN_BODY_RATE
+        allowed = self.seconds + length / MIN_BODY_RATE
         deadline = loop.time() + allowed
         body_complete = False
 

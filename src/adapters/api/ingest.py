@@ -22,6 +22,7 @@ from adapters.api.auth import INGEST_SCHEME, ApiTokens, check_token
 from adapters.api.errors import nul_character_path
 from adapters.api.http_errors import error_responses
 from adapters.api.snapshot_body import InvalidBody, parse_snapshot
+from adapters.compressed_input import max_compressed_bytes
 from adapters.observability.master_metrics import MasterMetrics
 from application.master.ingest import ClusterNotAllowed, IngestResult, IngestUseCase
 from application.ports.ingest import SnapshotOutOfRange, WindowOverlap
@@ -112,9 +113,7 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    # Compressed input is capped too: valid gzip is never much larger than what it inflates to,
-    # but a stream of empty blocks inflates to nothing and would otherwise never reach the limit.
-    raw_left = max_bytes + max_bytes // 1000 + 64 * 1024
+    raw_left = max_compressed_bytes(max_bytes)  # empty gzip blocks inflate to nothing
     async for chunk in request.stream():
         if decoder is not None:
             raw_left -= len(chunk)

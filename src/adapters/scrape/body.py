@@ -18,10 +18,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
+from adapters.compressed_input import max_compressed_bytes
 from domain.agent.scrape_checks import ScrapeFailure
 
 PIECE_BYTES = 256 * 1024
-RAW_SLACK_BYTES = 64 * 1024  # headers and block overhead a valid compressed body may add
 
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _WBITS = {"gzip": _GZIP_WBITS, "x-gzip": _GZIP_WBITS, "deflate": zlib.MAX_WBITS}
@@ -75,10 +75,7 @@ class BoundedBody:
         self._left = max_bytes
         self._piece_bytes = piece_bytes
         self._stream: zlib._Decompress | None = None  # the current gzip member, once input came
-        # Compressed input is capped too: valid deflate data is never much larger than what it
-        # inflates to (5 bytes per 64 KiB stored block), but empty blocks or empty gzip members
-        # inflate to nothing and would otherwise stream in without end.
-        self._raw_left = max_bytes + max_bytes // 1000 + RAW_SLACK_BYTES
+        self._raw_left = max_compressed_bytes(max_bytes)  # empty blocks inflate to nothing
 
     def pieces(self, raw: bytes) -> Iterator[bytes]:
         if self._wbits is None:

@@ -78,16 +78,13 @@ class FakeMasterClient:
         return [snapshot.slo_data.timestamp for snapshot in self.taken]
 
 
-class BrokenSpool:
-    """A spool on a full disk, for as long as ``broken`` is True, wrapping a real one."""
+class WrappedSpool:
+    """A real spool behind a wrapper: subclasses change ``append``/``remove``, the rest is the spool's."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.broken = True
 
     def append(self, snapshot: SLOSnapshot) -> None:
-        if self.broken:
-            raise SpoolError("cannot write to spool: [Errno 28] No space left on device")
         self.inner.append(snapshot)
 
     def oldest(self) -> Any:
@@ -106,6 +103,19 @@ class BrokenSpool:
     @property
     def corrupt(self) -> int:
         return self.inner.corrupt
+
+
+class BrokenSpool(WrappedSpool):
+    """A spool on a full disk, for as long as ``broken`` is True, wrapping a real one."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.broken = True
+
+    def append(self, snapshot: SLOSnapshot) -> None:
+        if self.broken:
+            raise SpoolError("cannot write to spool: [Errno 28] No space left on device")
+        self.inner.append(snapshot)
 
 
 @dataclass

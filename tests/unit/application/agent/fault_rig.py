@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.unit.application.agent.delivery_fakes import FakeTime
+from tests.unit.application.agent.delivery_fakes import FakeTime, WrappedSpool
 from tests.unit.application.agent.loop_rig import Crash
 
 from adapters.agent_state.state_file import StateFile
@@ -236,11 +236,11 @@ class FaultyStateFile:
         self._faults.hit("state.after_save")
 
 
-class FaultySpool:
+class FaultySpool(WrappedSpool):
     """The real spool on a disk that may be full."""
 
     def __init__(self, directory: Path, faults: Faults) -> None:
-        self.inner = DiskSpool(directory, max_items=10_000)
+        super().__init__(DiskSpool(directory, max_items=10_000))
         self._faults = faults
 
     def append(self, snapshot: SLOSnapshot) -> None:
@@ -251,24 +251,10 @@ class FaultySpool:
         self.inner.append(snapshot)
         self._faults.hit("spool.after_append")
 
-    def oldest(self) -> SpooledSnapshot | None:
-        return self.inner.oldest()
-
     def remove(self, item: SpooledSnapshot) -> None:
         self._faults.hit("spool.before_remove")
         self.inner.remove(item)
         self._faults.hit("spool.after_remove")
-
-    def __len__(self) -> int:
-        return len(self.inner)
-
-    @property
-    def dropped(self) -> int:
-        return self.inner.dropped
-
-    @property
-    def corrupt(self) -> int:
-        return self.inner.corrupt
 
 
 class AgentProcess:

@@ -3,23 +3,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from tests.unit.application.agent.delivery_fakes import BrokenSpool, FakeMasterClient, make_snapshot
 
 from adapters.master_client.spool import DiskSpool
 from application.agent.send import Outcome, SendUseCase
-
-
-@pytest.fixture
-def master() -> FakeMasterClient:
-    return FakeMasterClient()
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> DiskSpool:
-    return DiskSpool(tmp_path / "spool", max_items=100)
 
 
 def json_size(timestamp: int) -> int:

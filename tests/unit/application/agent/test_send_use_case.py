@@ -13,16 +13,6 @@ from adapters.master_client.spool import DiskSpool
 from application.agent.send import Outcome, SendUseCase
 
 
-@pytest.fixture
-def master() -> FakeMasterClient:
-    return FakeMasterClient()
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> DiskSpool:
-    return DiskSpool(tmp_path / "spool", max_items=100)
-
-
 def test_sends_directly_when_nothing_is_queued(master: FakeMasterClient, spool: DiskSpool) -> None:
     sender = SendUseCase(master, spool)
     assert sender.deliver(make_snapshot(100), now=5.0) is Outcome.SENT
