@@ -46,7 +46,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.exclude_namespaces == ["linkerd", "linkerd-viz", "kube-system", "otel"]
     assert settings.admin_port == 4191
     assert settings.probe_compensation is True
-    assert settings.interval == 30.0 and settings.scrape_timeout == 20.0
+    assert settings.interval == 30.0 and settings.scrape_timeout == 25.0
     assert settings.cycles == 0 and settings.flush_timeout == 30.0
     assert settings.routes == "kubernetes"
     assert settings.spool_dir == "./spool" and settings.spool_max == 10000
